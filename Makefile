@@ -1,0 +1,24 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+SWIFT ?= swift
+ARGS ?=
+
+.PHONY: run test build deps clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product wamp-push
+
+## Build and start the server on 127.0.0.1:8443 (wss/https) and 127.0.0.1:8080 (ws/http).
+run: build
+	@mkdir -p data
+	.build/release/wamp-push serve --dev-token $(ARGS)
+
+## Build and run every test.
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+clean:
+	rm -rf .build

@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow the layers; a lower one never imports a higher one:
+// COpenSSL/CSQLite (C) <- PushCodec (pure) <- PushTransport (sockets, Dispatch, TLS)
+// <- PushStore (SQLite) <- PushServer (wiring) <- wamp-push (CLI).
+let package = Package(
+    name: "wamp-push",
+    products: [
+        .executable(name: "wamp-push", targets: ["wamp-push"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenSSL", path: "Sources/COpenSSL",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
+                       providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .target(name: "PushCodec", dependencies: ["COpenSSL"]),
+        .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
+        .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
+        .target(name: "PushServer", dependencies: [
+            "PushCodec", "PushTransport", "PushStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "wamp-push", dependencies: [
+            "PushServer", "CSystem",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PushCodecTests", dependencies: ["PushCodec"]),
+        .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
+        .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
+        .testTarget(name: "PushServerTests", dependencies: ["PushServer"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

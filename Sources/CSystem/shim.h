@@ -1,0 +1,10 @@
+#ifndef WAMP_PUSH_CSYSTEM_SHIM_H
+#define WAMP_PUSH_CSYSTEM_SHIM_H
+#include <sys/socket.h>
+// glibc declares accept4 only under _GNU_SOURCE, which the Glibc module is built without;
+// the symbol is always there, so declare it for Swift.
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+#include <stdio.h>
+// Line-buffered stdout even when piped, so printed URLs and tokens appear at once.
+static inline void wp_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+#endif

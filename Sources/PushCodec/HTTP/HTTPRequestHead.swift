@@ -1,0 +1,88 @@
+public struct HTTPVersion: Sendable, Equatable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public init(major: Int, minor: Int) { self.major = major; self.minor = minor }
+    public static let http1_0 = HTTPVersion(major: 1, minor: 0)
+    public static let http1_1 = HTTPVersion(major: 1, minor: 1)
+    public var description: String { "HTTP/\(major).\(minor)" }
+}
+
+/// The request line and header block of one HTTP/1.x request.
+public struct HTTPRequestHead: Sendable, Equatable {
+    public var method: String
+    /// The request target as sent (origin form: path plus optional `?query`).
+    public var target: String
+    public var version: HTTPVersion
+    public var headers: HTTPHeaders
+
+    public init(method: String, target: String, version: HTTPVersion = .http1_1, headers: HTTPHeaders = HTTPHeaders()) {
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+    }
+
+    /// The path part of the target, still percent-encoded.
+    public var path: Substring {
+        if let q = target.firstIndex(of: "?") { return target[..<q] }
+        return Substring(target)
+    }
+
+    /// The raw query string after `?`, if any.
+    public var query: Substring? {
+        guard let q = target.firstIndex(of: "?") else { return nil }
+        return target[target.index(after: q)...]
+    }
+
+    /// Query parameters, `+` and percent-escapes decoded; malformed escapes are kept literally.
+    public var queryItems: [(name: String, value: String)] {
+        guard let query else { return [] }
+        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            if let eq = pair.firstIndex(of: "=") {
+                return (name: Self.formDecode(pair[..<eq]), value: Self.formDecode(pair[pair.index(after: eq)...]))
+            }
+            return (name: Self.formDecode(pair), value: "")
+        }
+    }
+
+    public func queryValue(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
+
+    /// HTTP/1.1 defaults to keep-alive unless `Connection: close`; HTTP/1.0 needs `Connection: keep-alive`.
+    public var keepAlive: Bool {
+        if headers.containsToken("close", in: "Connection") { return false }
+        if version == .http1_0 { return headers.containsToken("keep-alive", in: "Connection") }
+        return true
+    }
+
+    static func formDecode(_ s: Substring) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count)
+        var it = Array(s.utf8)[...]
+        while let c = it.popFirst() {
+            if c == UInt8(ascii: "+") { out.append(UInt8(ascii: " ")); continue }
+            if c == UInt8(ascii: "%"), it.count >= 2, let h = hexValue(it[it.startIndex]), let l = hexValue(it[it.startIndex + 1]) {
+                out.append(h << 4 | l)
+                it = it.dropFirst(2)
+                continue
+            }
+            out.append(c)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 48...57: return c - 48
+        case 65...70: return c - 55
+        case 97...102: return c - 87
+        default: return nil
+        }
+    }
+}
+
+/// A complete request: head plus the de-chunked body.
+public struct HTTPRequest: Sendable, Equatable {
+    public var head: HTTPRequestHead
+    public var body: [UInt8]
+    public init(head: HTTPRequestHead, body: [UInt8] = []) { self.head = head; self.body = body }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import PushStore
+import Synchronization
+
+/// Decides who may open a WAMP session (SPEC sections 5.1 and 9).
+///
+/// Hot path: a verified token is cached (hash → owner, activity, expiry) behind a mutex, so a
+/// reconnecting browser is admitted on its loop without touching the disk. A miss is looked up
+/// on the store's queue; a token the table does not know may be checked by EspoCRM's own command
+/// (`auth.verifyCommand`), off the loops and cached by the verifier. Revocation drops the entry.
+final class TokenAuthenticator: Sendable {
+    enum Outcome: Sendable, Equatable {
+        case admitted(userId: String, tokenHash: String)
+        case unauthorized(String)
+        case forbidden(String)
+    }
+
+    private struct Entry {
+        let userId: String
+        let expiresAt: Int64?
+        let cachedAt: Double
+    }
+
+    private let store: StoreService
+    private let verifier: ExternalTokenVerifier?
+    private let cache = Mutex<[String: Entry]>([:])
+    private let cacheSeconds: Double
+    private let log: Logger
+
+    init(store: StoreService, verifier: ExternalTokenVerifier?, cacheSeconds: Double = 60, log: Logger) {
+        self.store = store
+        self.verifier = verifier
+        self.cacheSeconds = cacheSeconds
+        self.log = log
+    }
+
+    /// EspoCRM strips both query parameters to `[A-Za-z0-9-]`; so do we.
+    static func strip(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.filter {
+            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
+        }))
+    }
+
+    /// `completion` runs on the caller's thread on a cache hit, otherwise on the store queue or a
+    /// verifier queue.
+    func authenticate(token rawToken: String, userId rawUser: String, completion: @escaping @Sendable (Outcome) -> Void) {
+        let token = Self.strip(rawToken), userId = Self.strip(rawUser)
+        guard !token.isEmpty, !userId.isEmpty else {
+            completion(.unauthorized("The authToken and userId query parameters are required."))
+            return
+        }
+        let hash = TokenStore.hash(token)
+        let now = Date().timeIntervalSince1970
+        if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
+            completion(Self.judge(userId: userId, owner: entry.userId, active: true, expiresAt: entry.expiresAt, hash: hash, now: now))
+            return
+        }
+        store.async({ db -> TokenRecord? in
+            let tokens = TokenStore(database: db)
+            let record = try tokens.record(tokenHash: hash)
+            if let record, record.isActive { _ = try? tokens.touch(tokenHash: hash, now: Int64(now)) }
+            return record
+        }) { [self] result in
+            switch result {
+            case .failure(let error):
+                log.error("token look-up failed", metadata: ["error": "\(error)"])
+                completion(.unauthorized("The token could not be checked."))
+            case .success(let record?):
+                if record.isActive {
+                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
+                }
+                completion(Self.judge(userId: userId, owner: record.userId, active: record.isActive,
+                                      expiresAt: record.expiresAt, hash: hash, now: now))
+            case .success(nil):
+                verifyExternally(token: token, userId: userId, hash: hash, completion: completion)
+            }
+        }
+    }
+
+    private func verifyExternally(token: String, userId: String, hash: String, completion: @escaping @Sendable (Outcome) -> Void) {
+        guard let verifier else {
+            completion(.unauthorized("Unknown token."))
+            return
+        }
+        verifier.verify(token: token) { outcome in
+            switch outcome {
+            case .user(let owner) where owner == userId:
+                completion(.admitted(userId: userId, tokenHash: "external:" + hash))
+            case .user:
+                completion(.unauthorized("The token belongs to another user."))
+            case .unknown:
+                completion(.unauthorized("Unknown token."))
+            case .failed(let reason):
+                completion(.unauthorized("The token could not be verified (\(reason))."))
+            }
+        }
+    }
+
+    private static func judge(userId: String, owner: String, active: Bool, expiresAt: Int64?, hash: String, now: Double) -> Outcome {
+        guard owner == userId else { return .unauthorized("The token belongs to another user.") }
+        guard active else { return .forbidden("The token has been revoked.") }
+        if let expiresAt, Double(expiresAt) <= now { return .forbidden("The token has expired.") }
+        return .admitted(userId: userId, tokenHash: hash)
+    }
+
+    func invalidate(tokenHashes: Set<String>) {
+        cache.withLock { cache in for hash in tokenHashes { cache[hash] = nil } }
+    }
+}

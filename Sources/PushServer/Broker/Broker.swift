@@ -1,0 +1,105 @@
+import Dispatch
+import PushCodec
+import PushTransport
+import Synchronization
+
+/// Why a publish was refused (SPEC section 6: unknown category → 422).
+public enum PublishError: Error, Equatable {
+    case undeclaredTopic(String)
+    case invalid(String)
+
+    public var message: String {
+        switch self {
+        case .undeclaredTopic(let t): return "Topic '\(t)' is not in a declared category."
+        case .invalid(let m): return m
+        }
+    }
+}
+
+/// Publishes events to subscribers on every loop. Holds no mutable state of its own: each loop's
+/// `LoopBroker` owns its sessions and index, and a publish visits each loop once with one
+/// `async` carrying frames that were encoded once, up front, on the publisher's queue.
+final class Broker: Sendable {
+    let categories: Categories
+    let stats: BrokerStats
+    private let loopBrokers: [LoopBroker]
+
+    init(group: LoopGroup, categories: Categories) {
+        let stats = BrokerStats()
+        self.stats = stats
+        self.categories = categories
+        self.loopBrokers = group.loops.map { LoopBroker(loop: $0, stats: stats) }
+        for (i, loop) in group.loops.enumerated() { precondition(loop.index == i) }
+    }
+
+    func loopBroker(for loop: EventLoop) -> LoopBroker { loopBrokers[loop.index] }
+
+    /// Validates a publish and encodes its frames (SPEC sections 6 and 8).
+    func prepare(topic: String, payload: JSONValue, userId: String? = nil,
+                 exclude: Set<String> = [], eligible: Set<String>? = nil) throws(PublishError) -> Publication {
+        guard let resolved = categories.resolve(topic) else { throw .undeclaredTopic(topic) }
+        var payload = payload
+        var chat = resolved.chatId
+        if resolved.isWhatsApp {
+            if let topicChat = resolved.chatId {
+                // A publish to `WhatsApp.X` / `whatsapp.message.X` is a WhatsApp event for chat X.
+                if case .object(let o) = payload, o["chatId"] == nil { payload = .object(o.setting("chatId", .string(topicChat))) }
+            } else if let payloadChat = payload["chatId"]?.stringValue, !payloadChat.isEmpty {
+                chat = payloadChat
+            }
+        }
+        let uris = Categories.deliverySpellings(topic: topic, resolved: resolved, chatId: chat)
+        return Publication(uris: uris, payload: payload, userId: userId, exclude: exclude, eligible: eligible)
+    }
+
+    /// Delivers publications in order on every loop; `completion` (any queue) gets the number of
+    /// sessions queued.
+    func publish(_ publications: [Publication], completion: (@Sendable (Int) -> Void)? = nil) {
+        guard !publications.isEmpty else { completion?(0); return }
+        for _ in publications { stats.eventPublished() }
+        let group = DispatchGroup()
+        let counter = SendableBox(Atomic<Int>(0))
+        let stats = self.stats
+        for broker in loopBrokers {
+            group.enter()
+            broker.loop.execute {
+                var n = 0
+                for publication in publications { n += broker.deliver(publication) }
+                counter.value.add(n, ordering: .relaxed)
+                stats.eventsDelivered(n)
+                group.leave()
+            }
+        }
+        if let completion {
+            group.notify(queue: .global()) { completion(counter.value.load(ordering: .relaxed)) }
+        }
+    }
+
+    /// Closes, within one loop turn, every live session authenticated with one of these tokens.
+    func closeSessions(tokenHashes: Set<String>, completion: (@Sendable (Int) -> Void)? = nil) {
+        guard !tokenHashes.isEmpty else { completion?(0); return }
+        let group = DispatchGroup()
+        let counter = SendableBox(Atomic<Int>(0))
+        for broker in loopBrokers {
+            group.enter()
+            broker.loop.execute {
+                counter.value.add(broker.closeSessions(tokenHashes: tokenHashes), ordering: .relaxed)
+                group.leave()
+            }
+        }
+        if let completion {
+            group.notify(queue: .global()) { completion(counter.value.load(ordering: .relaxed)) }
+        }
+    }
+
+    /// Closes every session with 1001 and waits (shutdown; never call from a loop).
+    func closeAllSessions(reason: String) {
+        for broker in loopBrokers { broker.loop.queue.sync { broker.closeAll(reason: reason) } }
+    }
+}
+
+/// Lets a non-copyable atomic be captured by escaping closures.
+final class SendableBox<T: ~Copyable>: Sendable where T: Sendable {
+    let value: T
+    init(_ value: consuming T) { self.value = value }
+}

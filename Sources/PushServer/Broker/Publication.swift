@@ -1,0 +1,52 @@
+import PushCodec
+
+/// One event ready for fan-out: the EVENT frame encoded once per topic spelling, plus who may
+/// receive it. Immutable, so every loop reads the same instance.
+final class Publication: Sendable {
+    struct Target: Sendable {
+        /// The topic URI subscribers are indexed under.
+        let uri: String
+        /// The WebSocket frame carrying `[8, uri, payload]`.
+        let frame: SharedBytes
+    }
+
+    let targets: [Target]
+    /// The payload as compact JSON, kept for subscribers that spelled the topic as a CURIE.
+    let payloadJSON: [UInt8]
+    /// Only sessions of this user (EspoCRM's per-user Submission).
+    let userId: String?
+    /// WAMP v1 exclude / eligible, by session id.
+    let exclude: Set<String>
+    let eligible: Set<String>?
+
+    init(uris: [String], payload: JSONValue, userId: String? = nil, exclude: Set<String> = [], eligible: Set<String>? = nil) {
+        payloadJSON = payload.jsonBytes
+        let json = payloadJSON
+        targets = uris.map { Target(uri: $0, frame: Self.eventFrame(topic: $0, payloadJSON: json)) }
+        self.userId = userId
+        self.exclude = exclude
+        self.eligible = eligible
+    }
+
+    var hasFilters: Bool { userId != nil || !exclude.isEmpty || eligible != nil }
+
+    func admits(_ session: WAMPSession) -> Bool {
+        if let userId, session.userId != userId { return false }
+        if !exclude.isEmpty, exclude.contains(session.sessionId) { return false }
+        if let eligible, !eligible.contains(session.sessionId) { return false }
+        return true
+    }
+
+    /// `[8,"topic",payload]` framed as one unmasked text frame in a single allocation.
+    static func eventFrame(topic: String, payloadJSON: [UInt8]) -> SharedBytes {
+        let bodyCount = WAMPCodec.eventSize(topic: topic, payloadCount: payloadJSON.count)
+        let headerCount = FrameEncoder.headerSize(payloadCount: bodyCount, masked: false)
+        return SharedBytes(count: headerCount + bodyCount) { out in
+            let base = out.baseAddress!
+            let h = FrameEncoder.writeHeader(into: base, opcode: .text, fin: true, payloadCount: bodyCount, maskKey: nil)
+            payloadJSON.withUnsafeBytes { payload in
+                _ = WAMPCodec.writeEvent(topic: topic, rawPayloadJSON: payload, into: base + h)
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// The subscribers of one topic URI on one loop, grouped by the spelling each subscribed with
+/// (usually one group; a CURIE subscription adds another), so an EVENT can be sent "with the URI
+/// exactly as the client subscribed it" while each spelling is still encoded only once.
+final class Topic {
+    let uri: String
+    private(set) var spellings: [String] = []
+    fileprivate(set) var groups: [[WAMPSession]] = []
+
+    init(uri: String) { self.uri = uri }
+
+    var subscriberCount: Int { groups.reduce(0) { $0 + $1.count } }
+    var isEmpty: Bool { groups.allSatisfy(\.isEmpty) }
+
+    fileprivate func groupIndex(for spelling: String) -> Int {
+        if let i = spellings.firstIndex(of: spelling) { return i }
+        spellings.append(spelling)
+        groups.append([])
+        return spellings.count - 1
+    }
+}
+
+/// Where one session sits inside one topic, so unsubscribing is O(1).
+struct SubscriptionSlot {
+    let topic: Topic
+    let group: Int
+    var slot: Int
+}
+
+/// Topic URI → subscribers for the sessions of ONE loop, and (through each session's
+/// `subscriptions`) session → topics, so a close costs O(its own subscriptions).
+/// Loop-confined: no lock, because only its loop's queue ever touches it.
+struct TopicIndex {
+    private(set) var topics: [String: Topic] = [:]
+
+    func topic(_ uri: String) -> Topic? { topics[uri] }
+
+    /// Returns false when the session already holds this subscription (a no-op, SPEC 5.4).
+    mutating func subscribe(_ session: WAMPSession, uri: String, spelling: String) -> Bool {
+        guard session.subscriptions[uri] == nil else { return false }
+        let topic: Topic
+        if let existing = topics[uri] { topic = existing } else {
+            topic = Topic(uri: uri)
+            topics[uri] = topic
+        }
+        let group = topic.groupIndex(for: spelling)
+        topic.groups[group].append(session)
+        session.subscriptions[uri] = SubscriptionSlot(topic: topic, group: group, slot: topic.groups[group].count - 1)
+        return true
+    }
+
+    @discardableResult
+    mutating func unsubscribe(_ session: WAMPSession, uri: String) -> Bool {
+        guard let entry = session.subscriptions.removeValue(forKey: uri) else { return false }
+        let topic = entry.topic
+        let last = topic.groups[entry.group].removeLast()
+        if last !== session {
+            topic.groups[entry.group][entry.slot] = last
+            last.subscriptions[uri]?.slot = entry.slot
+        }
+        if topic.isEmpty { topics[uri] = nil }
+        return true
+    }
+
+    /// Drops every subscription of a closing session; returns how many there were.
+    mutating func removeAll(_ session: WAMPSession) -> Int {
+        let uris = Array(session.subscriptions.keys)
+        for uri in uris { unsubscribe(session, uri: uri) }
+        return uris.count
+    }
+}

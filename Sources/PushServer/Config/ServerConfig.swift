@@ -1,0 +1,118 @@
+/// Everything `wamp-push serve` runs with. Built from defaults, then the config file, then
+/// `WAMP_PUSH_*` variables, then flags (each layer overrides the one before); see
+/// Docs/configuration.md for every key.
+public struct ServerConfig: Sendable, Equatable {
+    public struct Listener: Sendable, Equatable {
+        public var address: String
+        /// TLS certificate chain and key (PEM). `nil` = plain ws/http.
+        public var tls: TLSFiles?
+        public init(address: String, tls: TLSFiles? = nil) { self.address = address; self.tls = tls }
+    }
+
+    public struct TLSFiles: Sendable, Equatable {
+        public var cert: String
+        public var key: String
+        /// True when no certificate was configured and the development one under data/tls is used.
+        public var generated: Bool
+        public init(cert: String, key: String, generated: Bool = false) {
+            self.cert = cert
+            self.key = key
+            self.generated = generated
+        }
+    }
+
+    public struct Limits: Sendable, Equatable {
+        public var maxConnections = 100_000
+        public var maxFrameBytes = 65_536
+        public var maxMessageBytes = 1_048_576
+        public var maxRequestBytes = 1_048_576
+        public var handshakeTimeoutSeconds = 10.0
+        public var pingIntervalSeconds = 60.0
+        public var sendBufferBytes = 1_048_576
+        public init() {}
+    }
+
+    public struct Category: Sendable, Equatable {
+        public var paramList: [String] = []
+        public var accessCheckCommand: String?
+        public var clientPublish = false
+        public init(paramList: [String] = [], accessCheckCommand: String? = nil, clientPublish: Bool = false) {
+            self.paramList = paramList
+            self.accessCheckCommand = accessCheckCommand
+            self.clientPublish = clientPublish
+        }
+    }
+
+    public struct WhatsApp: Sendable, Equatable {
+        public var apiUrl: String?
+        public var apiKey: String?
+        public var sessionId = "espocrm-session"
+        public var webhookSecret: String?
+        public init() {}
+    }
+
+    public struct Auth: Sendable, Equatable {
+        /// EspoCRM's `AuthTokenCheck` contract: `:token` substituted, stdout is the user id.
+        public var verifyCommand: String?
+        public var workingDirectory: String?
+        public var cacheSeconds = 60.0
+        public var timeoutSeconds = 5.0
+        public init() {}
+    }
+
+    public struct AccessCheck: Sendable, Equatable {
+        /// Prepended to a category's `accessCheckCommand` (EspoCRM: `php command.php`).
+        public var commandPrefix: String?
+        public var workingDirectory: String?
+        public var timeoutSeconds = 5.0
+        public init() {}
+    }
+
+    public struct Diagnostics: Sendable, Equatable {
+        public var echo = false
+        public var console = false
+        public init() {}
+    }
+
+    public var listeners: [Listener]
+    public var database = "data/wamp-push.sqlite"
+    public var publishSecret: String?
+    public var categories: [String: Category]
+    public var whatsapp = WhatsApp()
+    public var auth = Auth()
+    public var accessCheck = AccessCheck()
+    public var limits = Limits()
+    public var logLevel = "info"
+    public var diagnostics = Diagnostics()
+    /// Where a generated development certificate goes when a TLS listener names none.
+    public var dataDirectory = "data"
+
+    public init() {
+        listeners = [
+            Listener(address: "127.0.0.1:8443", tls: TLSFiles(cert: "data/tls/cert.pem", key: "data/tls/key.pem", generated: true)),
+            Listener(address: "127.0.0.1:8080"),
+        ]
+        categories = ServerConfig.defaultCategories
+    }
+
+    /// `WhatsApp` plus EspoCRM's own categories (SPEC section 8).
+    public static let defaultCategories: [String: Category] = [
+        "WhatsApp": Category(paramList: ["chatId"]),
+        "newNotification": Category(),
+        "appParamsUpdate": Category(),
+        "recordUpdate": Category(paramList: ["scope", "id"]),
+        "streamUpdate": Category(paramList: ["scope", "id"]),
+        "popupNotifications.event": Category(),
+        "calendarUpdate": Category(),
+    ]
+
+    public static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+}
+
+/// A configuration problem, named by key: start-up prints this one line and exits non-zero.
+public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let key: String
+    public let problem: String
+    public init(_ key: String, _ problem: String) { self.key = key; self.problem = problem }
+    public var description: String { key.isEmpty ? "invalid config: \(problem)" : "invalid config: \(key): \(problem)" }
+}

@@ -1,0 +1,44 @@
+import Synchronization
+
+/// Process-wide event counters (lock-free; bumped from any loop).
+public final class Counters: Sendable {
+    public enum HandshakeOutcome: Int, CaseIterable, Sendable { case accepted, unauthorized, forbidden, rejected }
+
+    private let accepted = Atomic<Int>(0)
+    private let unauthorized = Atomic<Int>(0)
+    private let forbidden = Atomic<Int>(0)
+    private let rejected = Atomic<Int>(0)
+    private let slowConsumers = Atomic<Int>(0)
+    private let tlsFailures = Atomic<Int>(0)
+    private let httpErrors = Atomic<Int>(0)
+    private let limitRejections = Atomic<Int>(0)
+
+    public init() {}
+
+
+    func handshake(_ outcome: HandshakeOutcome) {
+        switch outcome {
+        case .accepted: accepted.add(1, ordering: .relaxed)
+        case .unauthorized: unauthorized.add(1, ordering: .relaxed)
+        case .forbidden: forbidden.add(1, ordering: .relaxed)
+        case .rejected: rejected.add(1, ordering: .relaxed)
+        }
+    }
+    func slowConsumer() { slowConsumers.add(1, ordering: .relaxed) }
+    func tlsHandshakeFailed() { tlsFailures.add(1, ordering: .relaxed) }
+    func httpRejected(status: Int) { httpErrors.add(1, ordering: .relaxed) }
+    func connectionLimitReached() { limitRejections.add(1, ordering: .relaxed) }
+
+    public func handshakes(_ outcome: HandshakeOutcome) -> Int {
+        switch outcome {
+        case .accepted: return accepted.load(ordering: .relaxed)
+        case .unauthorized: return unauthorized.load(ordering: .relaxed)
+        case .forbidden: return forbidden.load(ordering: .relaxed)
+        case .rejected: return rejected.load(ordering: .relaxed)
+        }
+    }
+    public var slowConsumersClosed: Int { slowConsumers.load(ordering: .relaxed) }
+    public var tlsHandshakeFailures: Int { tlsFailures.load(ordering: .relaxed) }
+    public var malformedHTTPRequests: Int { httpErrors.load(ordering: .relaxed) }
+    public var connectionsRefusedAtLimit: Int { limitRejections.load(ordering: .relaxed) }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import PushCodec
+import PushStore
+
+/// `POST /internal/tokens {"token"?, "userId", "expiresAt"?}`: a CRM backend registers the tokens
+/// it issues (or lets us generate one). Same authorization as publish.
+struct CreateTokenRoute: HTTPRoute {
+    let store: StoreService
+    let authorization: BackendAuthorization
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
+        if let error = authorization.check(request, context) { return respond(.error(error)) }
+        guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
+            return respond(.error(HTTPError(status: 400, code: "invalid_json", message: "Send a JSON object {\"userId\", \"token\"?, \"expiresAt\"?}.")))
+        }
+        guard let rawUser = o["userId"]?.stringValue, !TokenAuthenticator.strip(rawUser).isEmpty else {
+            return respond(.error(HTTPError(status: 400, code: "missing_user", message: "userId must be a non-empty string of [A-Za-z0-9-].")))
+        }
+        var token: String?
+        if let t = o["token"], !t.isNull {
+            guard let s = t.stringValue, !s.isEmpty, TokenAuthenticator.strip(s) == s else {
+                return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "token must be a non-empty string of [A-Za-z0-9-].")))
+            }
+            token = s
+        }
+        var expiresAt: Int64?
+        if let e = o["expiresAt"], !e.isNull {
+            guard let n = e.int64Value, n > 0 else {
+                return respond(.error(HTTPError(status: 400, code: "invalid_expiry", message: "expiresAt must be unix seconds.")))
+            }
+            expiresAt = n
+        }
+        let userId = TokenAuthenticator.strip(rawUser)
+        let expiry = expiresAt, given = token
+        store.async({ db in
+            try TokenStore(database: db).create(userId: userId, token: given, expiresAt: expiry, now: Int64(Date().timeIntervalSince1970))
+        }) { result in
+            switch result {
+            case .success(let created):
+                var body: JSONObject = ["token": .string(created), "userId": .string(userId)]
+                body.set("expiresAt", expiry.map { .number(JSONNumber($0)) } ?? .null)
+                respond(.json(201, JSONValue.object(body)))
+            case .failure(TokenStoreError.duplicateToken):
+                respond(.error(HTTPError(status: 409, code: "token_exists", message: "This token is already registered.")))
+            case .failure(let error):
+                respond(.error(HTTPError(status: 500, code: "store_error", message: "The token could not be stored: \(error).")))
+            }
+        }
+    }
+}
+
+/// `DELETE /internal/tokens/{token}`: revokes the token and closes its live sessions at once.
+struct RevokeTokenRoute: HTTPRoute {
+    static let prefix = "/internal/tokens/"
+    let store: StoreService
+    let authorization: BackendAuthorization
+    let onRevoked: @Sendable (Set<String>) -> Void
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
+        if let error = authorization.check(request, context) { return respond(.error(error)) }
+        let token = String(request.head.path.dropFirst(Self.prefix.count))
+        guard !token.isEmpty, TokenAuthenticator.strip(token) == token else {
+            return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "Name the token: DELETE /internal/tokens/<token>.")))
+        }
+        let hash = TokenStore.hash(token)
+        let onRevoked = self.onRevoked
+        store.async({ db in try TokenStore(database: db).revoke(tokenHash: hash) }) { result in
+            switch result {
+            case .success(true):
+                onRevoked([hash])
+                respond(.json(200, JSONValue.object(["revoked": .bool(true)])))
+            case .success(false):
+                respond(.error(HTTPError(status: 404, code: "unknown_token", message: "No active token matches.")))
+            case .failure(let error):
+                respond(.error(HTTPError(status: 500, code: "store_error", message: "The token could not be revoked: \(error).")))
+            }
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import PushCodec
+import PushStore
+import PushTransport
+
+/// A running wamp-push: store, loops, listeners and routes, wired together.
+/// This is the only type that knows every layer.
+public final class Server: Sendable {
+    public let config: ServerConfig
+    public let store: StoreService
+    public let counters: Counters
+    public let group: LoopGroup
+    public let listeners: [Listener]
+    let context: ServerContext
+    let broker: Broker
+    let authenticator: TokenAuthenticator
+    let revocations: RevocationWatcher
+    private let log: Logger
+
+    /// Opens the store, loads TLS material and binds every listener. Any problem throws a
+    /// `StartupError` whose description is the one line to print.
+    public init(config: ServerConfig, log: Logger) throws(StartupError) {
+        do { try ConfigLoader.validate(config) } catch { throw StartupError(error.description) }
+        self.config = config
+        self.log = log
+        FileLimits.raiseOpenFileLimit()
+        do { store = try StoreService(path: config.database) } catch {
+            throw StartupError("cannot open database \(config.database): \(error)")
+        }
+        counters = Counters()
+        group = LoopGroup(maxConnections: config.limits.maxConnections)
+        broker = Broker(group: group, categories: Categories(config.categories))
+        let runner = CommandRunner(maxConcurrent: 8)
+        let verifier = config.auth.verifyCommand.map {
+            ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
+                                  cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: runner)
+        }
+        let accessChecker = config.categories.values.contains { $0.accessCheckCommand != nil }
+            ? AccessChecker(commandPrefix: config.accessCheck.commandPrefix, workingDirectory: config.accessCheck.workingDirectory,
+                            timeoutSeconds: config.accessCheck.timeoutSeconds, runner: runner)
+            : nil
+        authenticator = TokenAuthenticator(store: store, verifier: verifier, log: log)
+        let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log)
+        let store = self.store
+        let broker = self.broker
+        let authenticator = self.authenticator
+        let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
+            authenticator.invalidate(tokenHashes: hashes)
+            broker.closeSessions(tokenHashes: hashes)
+        }
+        revocations = RevocationWatcher(store: store, log: log, onRevoked: onRevoked)
+        let backend = BackendAuthorization(secret: config.publishSecret)
+        let router = Router { r in
+            r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
+            let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
+            r.upgrade("/wss", wamp)
+            r.upgrade("/", wamp)
+            r.add("POST", "/internal/publish", InternalPublishRoute(broker: broker, authorization: backend))
+            r.add("POST", "/internal/tokens", CreateTokenRoute(store: store, authorization: backend))
+            r.addPrefix("DELETE", RevokeTokenRoute.prefix, RevokeTokenRoute(store: store, authorization: backend, onRevoked: onRevoked))
+            if config.diagnostics.echo { r.upgrade("/echo", EchoRoute()) }
+        }
+        context = ServerContext(config: config, router: router, log: log, counters: counters)
+
+        var bound: [Listener] = []
+        let context = self.context
+        let counters = self.counters
+        let onEvent: @Sendable (TransportEvent) -> Void = { event in
+            switch event {
+            case .tlsHandshakeFailed(let peer, let reason):
+                counters.tlsHandshakeFailed()
+                log.info("TLS handshake failed", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
+            case .connectionLimitReached(let limit):
+                counters.connectionLimitReached()
+                log.warning("connection refused: limit reached", metadata: ["limit": "\(limit)"])
+            case .acceptFailed(let reason):
+                log.error("accept failed", metadata: ["reason": "\(reason)"])
+            }
+        }
+        for spec in config.listeners {
+            let address: SocketAddress
+            do { address = try SocketAddress.parse(spec.address) } catch { throw StartupError("listener \(spec.address): \(error)") }
+            var tls: TLSContext?
+            if let files = spec.tls {
+                tls = try Self.loadTLS(files, dataDirectory: config.dataDirectory, log: log)
+            }
+            let configuration = Listener.Configuration(address: address, tls: tls, sendBufferBytes: config.limits.sendBufferBytes)
+            do {
+                bound.append(try Listener(configuration, group: group, onEvent: onEvent) { _ in HTTPConnectionHandler(context: context) })
+            } catch {
+                throw StartupError("cannot listen on \(address): \(error)")
+            }
+        }
+        listeners = bound
+    }
+
+    public func start() throws(StartupError) {
+        do { try revocations.start() } catch { throw StartupError("cannot read the token table: \(error)") }
+        for listener in listeners {
+            listener.start()
+            log.info("listening", metadata: ["address": "\(listener.boundAddress)", "tls": "\(listener.info.isTLS)"])
+        }
+    }
+
+    /// Stops accepting, closes every connection and the store.
+    public func stop() {
+        for listener in listeners { listener.stop() }
+        revocations.stop()
+        broker.closeAllSessions(reason: "server shutting down")
+        group.forEachLoopSync { loop in
+            for connection in loop.allConnections { connection.close() }
+        }
+        store.close()
+    }
+
+    /// Publishes from inside the process (CLI tests, the WhatsApp module): the same broker call
+    /// `/internal/publish` makes, without the HTTP hop.
+    public func publish(topic: String, payload: JSONValue, userId: String? = nil,
+                        completion: (@Sendable (Int) -> Void)? = nil) throws(PublishError) {
+        broker.publish([try broker.prepare(topic: topic, payload: payload, userId: userId)], completion: completion)
+    }
+
+    /// Live gauges for tests and the console.
+    public var sessionCount: Int { broker.stats.sessionCount }
+    public var subscriptionCount: Int { broker.stats.subscriptionCount }
+
+    /// URLs a person can open, one per listener (`https://127.0.0.1:8443`).
+    public var baseURLs: [(url: String, tls: Bool)] {
+        listeners.map { l in
+            let scheme = l.info.isTLS ? "https" : "http"
+            return ("\(scheme)://\(l.boundAddress)", l.info.isTLS)
+        }
+    }
+
+    /// Loads the configured certificate, or creates the development one when none was configured.
+    static func loadTLS(_ files: ServerConfig.TLSFiles, dataDirectory: String, log: Logger) throws(StartupError) -> TLSContext {
+        var cert = files.cert, key = files.key
+        if files.generated {
+            let dir = dataDirectory + "/tls"
+            do {
+                let result = try SelfSignedCertificate.writeIfMissing(directory: dir)
+                cert = result.certPath
+                key = result.keyPath
+                if result.created {
+                    log.notice("generated a self-signed development certificate", metadata: ["cert": "\(cert)"])
+                }
+            } catch {
+                throw StartupError("cannot create the development TLS certificate in \(dir): \(error)")
+            }
+        }
+        do { return try TLSContext.server(certificateChainPath: cert, privateKeyPath: key) } catch {
+            throw StartupError(error.description)
+        }
+    }
+}
+
+/// A start-up failure, as the one line `serve` prints before exiting non-zero.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+enum HealthRoute {
+    /// 200 when the store accepts a write transaction, 503 otherwise.
+    static func check(_ store: StoreService, _ respond: @escaping Respond) {
+        store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
+            switch result {
+            case .success: respond(.json(200, #"{"status":"ok"}"#))
+            case .failure(let error):
+                respond(.error(HTTPError(status: 503, code: "store_unavailable", message: "The database is not writable: \(error).")))
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Logging
+import PushCodec
+import PushTransport
+
+/// One authenticated WAMP v1 session (SPEC section 5) on top of a WebSocket.
+/// Loop-confined: created, driven and closed on its connection's loop queue; references leave
+/// the loop only to come back through `loop.execute` (hence the unchecked Sendable).
+final class WAMPSession: WebSocketSession, @unchecked Sendable {
+    let sessionId: String
+    let userId: String
+    let tokenHash: String
+    let socket: WebSocketHandler
+    /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
+    var subscriptions: [String: SubscriptionSlot] = [:]
+    private var prefixes = PrefixTable()
+    private let services: WAMPServices
+    private let loopBroker: LoopBroker
+    private var open = true
+
+    static let callErrorURI = "http://wamp-push/error#notallowed"
+
+    init(socket: WebSocketHandler, userId: String, tokenHash: String, services: WAMPServices) {
+        self.sessionId = Self.makeSessionId()
+        self.socket = socket
+        self.userId = userId
+        self.tokenHash = tokenHash
+        self.services = services
+        self.loopBroker = services.broker.loopBroker(for: socket.connection.loop)
+    }
+
+    /// 16 random bytes as 32 hex characters (unguessable: exclude/eligible lists name sessions by it).
+    static func makeSessionId() -> String { Digest.hex(Digest.randomBytes(16)) }
+
+    func webSocketDidOpen(_ socket: WebSocketHandler) {
+        loopBroker.add(self)
+        socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: Version.serverIdent)))
+    }
+
+    func webSocketDidClose(_ socket: WebSocketHandler) {
+        guard open else { return }
+        open = false
+        loopBroker.remove(self)
+    }
+
+    func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
+        close(.unsupportedData, reason: "WAMP v1 messages are JSON text frames")
+    }
+
+    func webSocket(_ socket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
+        let message: WAMPClientMessage
+        do { message = try WAMPCodec.decodeClientMessage(text) } catch {
+            services.log.info("invalid WAMP message", metadata: ["session": "\(sessionId)", "reason": "\(error.message)"])
+            close(.policyViolation, reason: error.message)
+            return
+        }
+        switch message {
+        case .prefix(let prefix, let uri):
+            if !prefixes.set(prefix: prefix, uri: uri) { close(.policyViolation, reason: "too many prefixes (limit 64)") }
+        case .call(let callId, _, _):
+            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
+                callId: callId, errorURI: Self.callErrorURI, description: "You are not allowed to make calls")))
+        case .subscribe(let topic):
+            subscribe(topic)
+        case .unsubscribe(let topic):
+            loopBroker.unsubscribe(self, uri: prefixes.resolve(topic))
+        case .publish(let topic, let event, let options):
+            publish(topic, event, options)
+        }
+    }
+
+    private func subscribe(_ spelling: String) {
+        let uri = prefixes.resolve(spelling)
+        guard let resolved = services.broker.categories.resolve(uri) else {
+            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
+            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+            return
+        }
+        guard let command = services.broker.categories.category(resolved.category)?.accessCheckCommand,
+              let checker = services.accessChecker else {
+            _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
+            return
+        }
+        // The access check runs a process: off the loop, then back onto it.
+        let loop = socket.connection.loop
+        checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
+            loop.execute { [self] in
+                guard open else { return }
+                if admitted {
+                    _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
+                } else {
+                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+                }
+            }
+        }
+    }
+
+    private func publish(_ spelling: String, _ event: JSONValue, _ options: WAMPPublishOptions) {
+        // EspoCRM's client sends PUBLISH ["", ""] every 60 s as a keep-alive.
+        if spelling.isEmpty { return }
+        let uri = prefixes.resolve(spelling)
+        guard let resolved = services.broker.categories.resolve(uri),
+              services.broker.categories.category(resolved.category)?.clientPublish == true else {
+            close(.policyViolation, reason: "publishing to '\(uri.prefix(60))' is not allowed from clients")
+            return
+        }
+        var exclude: Set<String> = []
+        var eligible: Set<String>?
+        switch options {
+        case .none, .excludeMe(false): break
+        case .excludeMe(true): exclude = [sessionId]
+        case .lists(let ex, let el):
+            exclude = Set(ex)
+            eligible = el.map(Set.init)
+        }
+        do {
+            let publication = try services.broker.prepare(topic: uri, payload: event, exclude: exclude, eligible: eligible)
+            services.broker.publish([publication])
+        } catch {
+            close(.policyViolation, reason: error.message)
+        }
+    }
+
+    func close(_ code: CloseCode, reason: String) {
+        socket.close(code, reason: reason)
+    }
+
+    func closeAsSlowConsumer() {
+        services.counters.slowConsumer()
+        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(socket.connection.queuedBytes)"])
+        socket.close(.policyViolation, reason: "slow consumer: send buffer full")
+    }
+}
+
+/// What a WAMP session needs from the rest of the server.
+struct WAMPServices: Sendable {
+    let broker: Broker
+    let accessChecker: AccessChecker?
+    let counters: Counters
+    let log: Logger
+}

@@ -1,0 +1,163 @@
+import PushCodec
+import PushTransport
+
+/// An upgraded connection: frames in, messages to the session, and the close and ping policy of
+/// RFC 6455. Loop-confined like its connection (unchecked Sendable: only its loop touches it).
+///
+/// Close policy: every close goes through `close(_:reason:)`, which sends the close frame once;
+/// after that input is ignored except the peer's close reply, and the connection is closed after
+/// the reply or `closeTimeout`. A close from the peer is answered with the same code and the TCP
+/// side is closed by us, as RFC 6455 section 7.1.1 asks of servers.
+final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
+    enum State { case open, closeSent(deadline: UInt64), closed }
+
+    let connection: Connection
+    var session: WebSocketSession?
+    private let context: ServerContext
+    private var decoder: FrameDecoder
+    private var assembler: MessageAssembler
+    private(set) var state: State = .open
+    private var nextPingAt: UInt64
+    /// Payload of the ping still waiting for its pong (0 = none outstanding).
+    private var outstandingPing: UInt64 = 0
+    private var pingCounter: UInt64 = 0
+
+    init(connection: Connection, context: ServerContext) {
+        self.connection = connection
+        self.context = context
+        self.decoder = FrameDecoder(maxFrameBytes: context.limits.maxFrameBytes, role: .server)
+        self.assembler = MessageAssembler(maxMessageBytes: context.limits.maxMessageBytes)
+        self.nextPingAt = MonotonicClock.now() + context.pingInterval
+    }
+
+    var isOpen: Bool { if case .open = state { return true } else { return false } }
+
+    // MARK: Sending
+
+    /// Queues a shared data frame. False means the peer is too far behind: it has been closed
+    /// with 1008 as a slow consumer.
+    @discardableResult
+    func send(_ frame: SharedBytes) -> Bool {
+        guard isOpen else { return false }
+        if connection.send(frame) { return true }
+        context.counters.slowConsumer()
+        close(.policyViolation, reason: "slow consumer: send buffer full")
+        return false
+    }
+
+    /// Queues a shared frame for fan-out without acting on overflow: false means the send buffer
+    /// is full and the caller must close this socket (after it has finished walking its list).
+    @inline(__always)
+    func enqueue(_ frame: SharedBytes) -> Bool {
+        guard isOpen else { return true }
+        return connection.send(frame)
+    }
+
+    func sendText(_ text: String) {
+        send(FrameEncoder.serverFrame(text: text))
+    }
+
+    /// Starts the closing handshake (once).
+    func close(_ code: CloseCode, reason: String) {
+        guard isOpen else { return }
+        let payload = FrameEncoder.closePayload(code: code, reason: reason)
+        connection.sendUnbounded(FrameEncoder.serverFrame(.close, payload: payload))
+        state = .closeSent(deadline: MonotonicClock.now() + context.closeTimeout)
+        finishSession()
+    }
+
+    // MARK: ConnectionHandler
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        if case .closed = state { return }
+        do {
+            try decoder.decode(bytes) { header, payload in
+                try self.assembler.push(header, payload) { event in try self.handle(event) }
+            }
+        } catch let error as WebSocketError {
+            fail(error)
+        } catch {
+            fail(.protocolError("\(error)"))
+        }
+    }
+
+    private func handle(_ event: WebSocketEvent) throws {
+        switch event {
+        case .text(let bytes):
+            guard isOpen else { return }
+            session?.webSocket(self, didReceiveText: bytes)
+        case .binary(let bytes):
+            guard isOpen else { return }
+            session?.webSocket(self, didReceiveBinary: bytes)
+        case .ping(let payload):
+            guard isOpen else { return }
+            connection.sendUnbounded(FrameEncoder.serverFrame(.pong, payload: payload))
+        case .pong(let payload):
+            if outstandingPing != 0, payload.count == 8, payload.loadUnaligned(as: UInt64.self) == outstandingPing {
+                outstandingPing = 0
+            }
+        case .close(let code, _):
+            switch state {
+            case .open:
+                // Echo the peer's code (1000 when it sent none), then close our side.
+                let reply = code.map { CloseCode(rawValue: $0) } ?? .normal
+                let payload = code == nil ? [] : FrameEncoder.closePayload(code: reply, reason: "")
+                connection.sendUnbounded(FrameEncoder.serverFrame(.close, payload: payload))
+                finishSession()
+                state = .closed
+                connection.closeAfterFlush()
+            case .closeSent:
+                state = .closed
+                connection.closeAfterFlush()
+            case .closed:
+                break
+            }
+        }
+    }
+
+    private func fail(_ error: WebSocketError) {
+        context.log.info("closing WebSocket", metadata: [
+            "code": "\(error.closeCode.rawValue)", "reason": "\(error.reason)",
+            "peer": "\(connection.peer?.description ?? "?")",
+        ])
+        if isOpen {
+            close(error.closeCode, reason: error.reason)
+        }
+        // Input after a protocol error is not trusted: stop reading and close after the flush.
+        state = .closed
+        connection.closeAfterFlush()
+    }
+
+    func connectionTick(_ connection: Connection, now: UInt64) {
+        switch state {
+        case .closeSent(let deadline):
+            if now >= deadline { state = .closed; connection.close() }
+        case .closed:
+            break
+        case .open:
+            guard now >= nextPingAt else { return }
+            if outstandingPing != 0 {
+                context.log.debug("peer did not answer ping", metadata: ["peer": "\(connection.peer?.description ?? "?")"])
+                close(.goingAway, reason: "ping timeout")
+                return
+            }
+            pingCounter &+= 1
+            outstandingPing = (UInt64(truncatingIfNeeded: connection.id) << 32) | (pingCounter & 0xffff_ffff) | 1
+            var payload = outstandingPing
+            let frame = withUnsafeBytes(of: &payload) { FrameEncoder.serverFrame(.ping, payload: $0) }
+            connection.sendUnbounded(frame)
+            nextPingAt = now + context.pingInterval
+        }
+    }
+
+    func connectionDidClose(_ connection: Connection) {
+        state = .closed
+        finishSession()
+    }
+
+    private func finishSession() {
+        let session = self.session
+        self.session = nil
+        session?.webSocketDidClose(self)
+    }
+}

@@ -1,0 +1,28 @@
+/// The product's schema, oldest first. Append new migrations; never edit a shipped one.
+public enum Schema {
+    public static var migrations: [Migration] { [authToken] }
+
+    /// SPEC §9: tokens are stored only as their SHA-256, never in plain text.
+    public static let authToken = Migration(version: 1, name: "auth_token", sql: """
+        CREATE TABLE auth_token (
+            token_hash  TEXT PRIMARY KEY,            -- lowercase hex SHA-256 of the token
+            user_id     TEXT NOT NULL,
+            is_active   INTEGER NOT NULL DEFAULT 1,
+            created_at  INTEGER NOT NULL,            -- unix seconds
+            last_access INTEGER,
+            expires_at  INTEGER                      -- NULL: never expires
+        );
+        CREATE INDEX auth_token_user_id ON auth_token(user_id);
+        -- Every deactivation or deletion, by whoever makes it (CLI, API, another process, plain SQL),
+        -- leaves a numbered record; the running server polls it to close the token's live sessions.
+        CREATE TABLE token_revocation (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash TEXT NOT NULL
+        );
+        CREATE TRIGGER auth_token_deactivated AFTER UPDATE OF is_active ON auth_token
+            WHEN OLD.is_active = 1 AND NEW.is_active = 0
+            BEGIN INSERT INTO token_revocation(token_hash) VALUES (NEW.token_hash); END;
+        CREATE TRIGGER auth_token_deleted AFTER DELETE ON auth_token
+            BEGIN INSERT INTO token_revocation(token_hash) VALUES (OLD.token_hash); END;
+        """)
+}

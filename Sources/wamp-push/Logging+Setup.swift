@@ -1,0 +1,11 @@
+import Logging
+import PushServer
+
+enum Logging {
+    /// The process logger: logfmt lines on stderr at `level`.
+    static func make(level: String) -> Logger {
+        let parsed = Logger.Level(rawValue: level) ?? .info
+        LoggingSystem.bootstrap { label in LogfmtLogHandler(label: label, level: parsed) }
+        return Logger(label: "wamp-push")
+    }
+}

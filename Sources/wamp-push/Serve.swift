@@ -1,0 +1,68 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PushServer
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the push server.")
+
+    @OptionGroup var options: ServerOptions
+
+    @Flag(name: .long, help: "On first start with an empty token table, create a token for user admin and print it (make run does this).")
+    var devToken = false
+
+    func run() throws {
+        let config = try options.resolve()
+        let log = Logging.make(level: config.logLevel)
+        let server: Server
+        do { server = try Server(config: config, log: log) } catch {
+            FileHandle.standardError.write("wamp-push: \(error.description)\n".data(using: .utf8)!)
+            throw ExitCode(1)
+        }
+        do { try server.start() } catch {
+            FileHandle.standardError.write("wamp-push: \(error.description)\n".data(using: .utf8)!)
+            throw ExitCode(1)
+        }
+        for (url, _) in server.baseURLs { print("wamp-push listening: \(url)/healthz") }
+        if devToken { try DevelopmentToken.printIfCreated(server) }
+        SignalWatcher.onTerminate {
+            log.notice("shutting down")
+            server.stop()
+            Foundation.exit(0)
+        }
+        dispatchMain()
+    }
+}
+
+/// Installs SIGINT/SIGTERM handlers: the first runs `body`, a second exits at once.
+enum SignalWatcher {
+    nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
+
+    static func onTerminate(_ body: @escaping @Sendable () -> Void) {
+        let queue = DispatchQueue(label: "wamp-push.signals")
+        let fired = ManagedFlag()
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            source.setEventHandler {
+                if fired.testAndSet() { Foundation.exit(1) }
+                DispatchQueue.global().async { body() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+final class ManagedFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    /// Returns the old value and sets the flag.
+    func testAndSet() -> Bool {
+        lock.lock(); defer { lock.unlock() }
+        let old = value
+        value = true
+        return old
+    }
+}

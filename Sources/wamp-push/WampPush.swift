@@ -1,0 +1,21 @@
+import ArgumentParser
+import CSystem
+import Foundation
+import PushServer
+
+@main
+struct WampPush: ParsableCommand {
+    static func main() {
+        // Line-buffered stdout, so printed URLs and tokens show up at once even when piped.
+        wp_line_buffer_stdout()
+        Self.main(nil)
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "wamp-push",
+        abstract: "WAMP v1 push server: WebSocket (ws/wss) subscribers, token auth, WhatsApp webhooks.",
+        version: PushServer.Version.current,
+        subcommands: [Serve.self, TokenCommand.self],
+        defaultSubcommand: Serve.self
+    )
+}

@@ -1,0 +1,58 @@
+import Testing
+@testable import PushCodec
+
+@Suite struct WAMPPrefixTableTests {
+    @Test func resolve_expandsRegisteredPrefix_fromDecodedPrefixMessage() throws {
+        var table = PrefixTable()
+        guard case .prefix(let prefix, let uri) = try WAMPCodec.decodeClientMessage(
+            Array("[1,\"wa\",\"http://example.com/\"]".utf8)) else {
+            Issue.record("not a PREFIX")
+            return
+        }
+        let stored = table.set(prefix: prefix, uri: uri)
+        #expect(stored)
+        #expect(table.resolve("wa:topic") == "http://example.com/topic")
+        #expect(table.resolve("wa:a:b") == "http://example.com/a:b", "only the first ':' splits")
+        #expect(table.resolve("wa:") == "http://example.com/", "empty rest")
+    }
+
+    @Test func resolve_leavesOtherStringsUnchanged() {
+        var table = PrefixTable()
+        table.set(prefix: "wa", uri: "http://example.com/")
+        #expect(table.resolve("xx:topic") == "xx:topic")
+        #expect(table.resolve("http://x") == "http://x")
+        #expect(table.resolve("WhatsApp") == "WhatsApp")
+        #expect(table.resolve("") == "")
+        #expect(table.resolve("wax:topic") == "wax:topic")
+        #expect(PrefixTable().resolve("wa:topic") == "wa:topic")
+    }
+
+    @Test func set_replacesExistingPrefix() {
+        var table = PrefixTable()
+        table.set(prefix: "p", uri: "http://one/")
+        table.set(prefix: "p", uri: "http://two/")
+        #expect(table.count == 1)
+        #expect(table.resolve("p:x") == "http://two/x")
+    }
+
+    @Test func set_refusesNewPrefixBeyondCapacity_butAllowsReplacing() {
+        var table = PrefixTable()
+        for i in 0..<PrefixTable.capacity {
+            let stored = table.set(prefix: "p\(i)", uri: "http://\(i)/")
+            #expect(stored)
+        }
+        let extraStored = table.set(prefix: "extra", uri: "http://extra/")
+        #expect(!extraStored)
+        #expect(table.resolve("extra:x") == "extra:x")
+        let replaced = table.set(prefix: "p0", uri: "http://zero/")
+        #expect(replaced)
+        #expect(table.resolve("p0:x") == "http://zero/x")
+        #expect(table.count == 64)
+    }
+
+    @Test func resolve_handlesNonASCII() {
+        var table = PrefixTable()
+        table.set(prefix: "é", uri: "http://ü/")
+        #expect(table.resolve("é:😀") == "http://ü/😀")
+    }
+}

@@ -1,0 +1,65 @@
+import Glibc
+import PushTransport
+
+/// A plain blocking TCP client with a receive timeout, for tests only.
+final class BlockingClient {
+    let fd: Int32
+    private(set) var closed = false
+
+    init(_ address: SocketAddress, timeoutSeconds: Int = 5) throws {
+        fd = try Socket.connect(to: address, nonBlocking: false)
+        var tv = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    deinit { close() }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        Glibc.close(fd)
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n <= 0 { throw SocketError("send") }
+            offset += n
+        }
+    }
+
+    /// Reads exactly `count` bytes, or throws on EOF/timeout.
+    func read(exactly count: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        var got = 0
+        while got < count {
+            let n = out[got...].withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { throw SocketError("read", detail: "after \(got) of \(count) bytes") }
+            got += n
+        }
+        return out
+    }
+
+    /// Reads until EOF (or timeout); returns everything read.
+    func readToEnd() -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { return out }
+            out.append(contentsOf: buffer[0..<n])
+        }
+    }
+
+    /// True when the server closed the connection (EOF or reset) within the timeout.
+    func waitForClose() -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n == 0 { return true }
+            if n < 0 { return errno == ECONNRESET }
+        }
+    }
+}
