@@ -22,19 +22,21 @@ let package = Package(
         .target(name: "PushCodec", dependencies: ["COpenSSL"]),
         .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
+        .target(name: "PushClient", dependencies: ["PushCodec", "PushTransport"]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "wamp-push", dependencies: [
-            "PushServer", "CSystem",
+            "PushServer", "PushClient", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PushCodecTests", dependencies: ["PushCodec"]),
         .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
-        .testTarget(name: "PushServerTests", dependencies: ["PushServer"]),
+        .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
+        .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -63,7 +63,7 @@ private func commandsMakeChecker(timeout: Double = 5) throws -> (AccessChecker, 
             await checker.commandsCheck(template, userId: "slow", params: ["chatId": "c"])
         }
         #expect(admitted == false)
-        #expect(seconds < 3)
+        #expect(seconds < 20) // killed well before the script would finish
     }
 
     @Test func check_injectionAttempt_isPassedLiterally() async throws {

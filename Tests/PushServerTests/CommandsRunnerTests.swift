@@ -57,7 +57,7 @@ import Testing
         }
         #expect(result.timedOut)
         #expect(result.exitStatus == 137)
-        #expect(seconds >= 0.5 && seconds < 3)
+        #expect(seconds >= 0.5 && seconds < 20) // killed, not waited for: the script sleeps 30 s
         let pids = (dir.lines("hang.pid") + dir.lines("child.pid")).compactMap { Int32($0) }
         #expect(pids.count == 2)
         // SIGKILL is delivered at once but the orphaned sleep is reaped by init; allow a moment.

@@ -30,10 +30,12 @@ final class Publication: Sendable {
 
     var hasFilters: Bool { userId != nil || !exclude.isEmpty || eligible != nil }
 
-    func admits(_ session: WAMPSession) -> Bool {
-        if let userId, session.userId != userId { return false }
-        if !exclude.isEmpty, exclude.contains(session.sessionId) { return false }
-        if let eligible, !eligible.contains(session.sessionId) { return false }
+    func admits(_ session: WAMPSession) -> Bool { admitsSession(id: session.sessionId, userId: session.userId) }
+
+    func admitsSession(id: String, userId sessionUser: String) -> Bool {
+        if let userId, sessionUser != userId { return false }
+        if !exclude.isEmpty, exclude.contains(id) { return false }
+        if let eligible, !eligible.contains(id) { return false }
         return true
     }
 
