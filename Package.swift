@@ -37,6 +37,8 @@ let package = Package(
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
+        // Drives the built `wamp-push` binary as a child process.
+        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "wamp-push"]),
     ],
     swiftLanguageModes: [.v6]
 )
