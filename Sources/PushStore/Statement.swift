@@ -12,9 +12,14 @@ public final class Statement {
     init(connection: OpaquePointer, sql: String, persistent: Bool) throws {
         self.sql = sql
         var prepared: OpaquePointer?
-        var tail: UnsafePointer<CChar>?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
-        let code = sqlite3_prepare_v3(connection, sql, -1, flags, &prepared, &tail)
+        // The tail pointer points into the C string, so it is read while that string is alive.
+        let (code, trailingText) = sql.withCString { text -> (Int32, Bool) in
+            var tail: UnsafePointer<CChar>?
+            let code = sqlite3_prepare_v3(connection, text, -1, flags, &prepared, &tail)
+            let trailing = tail.map { !String(cString: $0).allSatisfy(\.isWhitespace) } ?? false
+            return (code, trailing)
+        }
         guard code == SQLITE_OK else {
             sqlite3_finalize(prepared)
             throw SQLiteError(connection: connection, code: code, sql: sql)
@@ -23,7 +28,7 @@ public final class Statement {
             throw SQLiteError(code: SQLITE_MISUSE, message: "no SQL statement in the text", sql: sql)
         }
         // Text after the first statement would be silently ignored: refuse it instead.
-        if let tail, !String(cString: tail).allSatisfy(\.isWhitespace) {
+        if trailingText {
             sqlite3_finalize(prepared)
             throw SQLiteError(code: SQLITE_MISUSE,
                               message: "more than one statement; use Database.execute for scripts", sql: sql)

@@ -107,17 +107,23 @@ import Testing
         #expect(runner.runningCount == 0)
     }
 
-    @Test func run_refusesAtOnceWhenTheQueueIsFull() async {
+    @Test func run_refusesAtOnceWhenTheQueueIsFull() async throws {
+        let dir = try CommandsTempDir()
+        defer { dir.remove() }
         let runner = CommandRunner(maxConcurrent: 1, maxQueued: 1)
-        async let running = runner.commandsRun("sleep 0.3; echo first")
-        try? await Task.sleep(for: .milliseconds(50))
-        async let queued = runner.commandsRun("echo second")
-        try? await Task.sleep(for: .milliseconds(50))
-        let refused = await runner.commandsRun("echo third")
+        // The first command holds the only slot until the gate file appears, whatever the load.
+        let first = CommandsBox<CommandResult>()
+        let second = CommandsBox<CommandResult>()
+        runner.run(shellCommand: "while [ ! -f gate ]; do sleep 0.02; done; echo first", workingDirectory: dir.path,
+                   timeout: 30) { first.set($0) }
+        runner.run(shellCommand: "echo second", workingDirectory: dir.path, timeout: 30) { second.set($0) }
+        // run() enqueues synchronously, so the queue (limit 1) is full now.
+        let refused = runner.runSync(shellCommand: "echo third", workingDirectory: dir.path, timeout: 30)
         #expect(refused == CommandResult(exitStatus: nil, stdout: "", stderr: "too many commands waiting (limit 1)",
                                          timedOut: false))
-        #expect(await running.stdout == "first\n")
-        #expect(await queued.stdout == "second\n")
+        try dir.writeScript("gate", "")
+        #expect(await first.value().stdout == "first\n")
+        #expect(await second.value().stdout == "second\n")
     }
 
     @Test func run_nonFiniteTimeout_doesNotTrap() async {

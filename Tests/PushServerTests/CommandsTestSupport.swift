@@ -78,3 +78,17 @@ extension CommandRunner {
         }
     }
 }
+
+/// A value delivered once from a completion handler and awaited by the test.
+final class CommandsBox<T: Sendable>: @unchecked Sendable {
+    private var stored: T?
+    private let lock = NSLock()
+    func set(_ value: T) { lock.lock(); stored = value; lock.unlock() }
+    func value() async -> T {
+        while true {
+            if let v = current() { return v }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+    private func current() -> T? { lock.lock(); defer { lock.unlock() }; return stored }
+}

@@ -44,6 +44,9 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
                 return
             }
             busy = true
+            // Backpressure: while a request is answered (possibly off the loop), stop reading;
+            // pipelined bytes already read wait in the parser.
+            connection.pauseReading()
             if WebSocketHandshake.isUpgradeRequest(request.head) {
                 upgrade(connection, request)
                 return
@@ -54,6 +57,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
                     guard connection.state == .open else { return }
                     self.busy = false
                     self.respond(connection, response, keepAlive: keepAlive)
+                    connection.resumeReading()
                     self.processRequests(connection)
                 }
             }
@@ -89,6 +93,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
 
     private func finishUpgrade(_ connection: Connection, _ request: HTTPRequest,
                                _ upgradeRequest: WebSocketHandshake.UpgradeRequest, _ decision: UpgradeDecision) {
+        connection.resumeReading()
         switch decision {
         case .reject(let error):
             context.counters.handshake(error.status == 401 ? .unauthorized : error.status == 403 ? .forbidden : .rejected)
