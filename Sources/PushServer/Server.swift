@@ -103,11 +103,20 @@ public final class Server: Sendable {
         }
     }
 
-    /// Stops accepting, closes every connection and the store.
-    public func stop() {
+    /// Graceful stop (SIGTERM/SIGINT): stop accepting, close every WAMP session with 1001, let
+    /// queued writes drain (bounded by `gracePeriod`), then close what is left and the store.
+    /// Work already queued on the store (a committing webhook, say) finishes before it closes.
+    public func stop(gracePeriod: Double = 3) {
         for listener in listeners { listener.stop() }
         revocations.stop()
         broker.closeAllSessions(reason: "server shutting down")
+        group.forEachLoopSync { loop in
+            for connection in loop.allConnections where !(connection.handler is WebSocketHandler) {
+                connection.closeAfterFlush()
+            }
+        }
+        let deadline = MonotonicClock.now() + MonotonicClock.seconds(gracePeriod)
+        while group.connectionCount > 0 && MonotonicClock.now() < deadline { usleep(10_000) }
         group.forEachLoopSync { loop in
             for connection in loop.allConnections { connection.close() }
         }

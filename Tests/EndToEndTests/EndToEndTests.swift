@@ -79,6 +79,17 @@ import Testing
         #expect(again.contains("no active token"))
     }
 
+    @Test func sigterm_closesEverySessionWith1001_andExitsZero() throws {
+        let (server, http, _, token) = try Self.startServer()
+        defer { server.stop(); server.removeDirectory() }
+        let ws = http.replacingOccurrences(of: "http://", with: "ws://") + "/wss?authToken=\(token)&userId=admin"
+        let clients = try (0..<5).map { _ in try #require(try WebSocketClient.connect(url: ws, protocols: ["wamp"], timeout: 5).0) }
+        for c in clients { _ = try c.receiveText(timeout: 5) }
+        kill(server.process.processIdentifier, SIGTERM)
+        for c in clients { #expect(c.waitForClose(timeout: 5)?.code == 1001) }
+        #expect(server.waitForExit(seconds: 5) == 0)
+    }
+
     @Test(arguments: [
         (#"{"limits":{"maxFrameBytes":"big"}}"#, "limits.maxFrameBytes"),
         (#"{"listeners":[{"address":"nowhere"}]}"#, "listeners[0].address"),
