@@ -1,0 +1,66 @@
+import PushCodec
+import Testing
+@testable import PushServer
+
+@Suite struct ConfigLoaderTests {
+    func load(_ json: String) throws(ConfigError) -> ServerConfig {
+        var config = ServerConfig()
+        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
+        try ConfigLoader.validate(config)
+        return config
+    }
+
+    @Test func specExample_loads() throws {
+        let config = try load("""
+        {"listeners":[{"address":"127.0.0.1:8443","tls":{"cert":"data/tls/cert.pem","key":"data/tls/key.pem"}},{"address":"127.0.0.1:8080"}],
+         "database":"data/wamp-push.sqlite","publishSecret":"change-me",
+         "categories":{"WhatsApp":{"paramList":["chatId"]},"newNotification":{},"recordUpdate":{"paramList":["scope","id"]}},
+         "whatsapp":{"apiUrl":"http://whatsapp-api:3000","apiKey":"secret","sessionId":"espocrm-session","webhookSecret":null},
+         "limits":{"maxConnections":100000,"maxFrameBytes":65536,"maxMessageBytes":1048576,"maxRequestBytes":1048576,
+                   "handshakeTimeoutSeconds":10,"pingIntervalSeconds":60,"sendBufferBytes":1048576},
+         "logLevel":"info","diagnostics":{"echo":false,"console":false}}
+        """)
+        #expect(config.listeners.count == 2)
+        #expect(config.listeners[0].tls?.generated == false)
+        #expect(config.publishSecret == "change-me")
+        #expect(config.categories.keys.sorted() == ["WhatsApp", "newNotification", "recordUpdate"])
+        #expect(config.whatsapp.apiUrl == "http://whatsapp-api:3000")
+    }
+
+    @Test(arguments: [
+        (#"{"nope":1}"#, "nope"),
+        (#"{"limits":{"maxFrameBytes":0}}"#, "limits.maxFrameBytes"),
+        (#"{"limits":{"maxFrameBytes":2000000}}"#, "limits.maxFrameBytes"),
+        (#"{"limits":{"pingIntervalSeconds":"often"}}"#, "limits.pingIntervalSeconds"),
+        (#"{"listeners":[]}"#, "listeners"),
+        (#"{"listeners":[{"address":"localhost"}]}"#, "listeners[0].address"),
+        (#"{"listeners":[{"address":"1.2.3.4:99999"}]}"#, "listeners[0].address"),
+        (#"{"listeners":[{"address":"127.0.0.1:1","tls":{"cert":"c"}}]}"#, "listeners[0].tls.key"),
+        (#"{"categories":{"x":{"paramList":"a"}}}"#, "categories.x.paramList"),
+        (#"{"categories":{"x":{"clientPublish":"yes"}}}"#, "categories.x.clientPublish"),
+        (#"{"auth":{"verifyCommand":"php command.php AuthTokenCheck"}}"#, "auth.verifyCommand"),
+        (#"{"logLevel":"loud"}"#, "logLevel"),
+        (#"{"publishSecret":""}"#, "publishSecret"),
+        (#"{"cluster":{"redis":"redis://127.0.0.1"}}"#, "cluster.redis"),
+    ])
+    func invalidConfig_namesTheKey(_ json: String, _ key: String) {
+        #expect(throws: ConfigError.self) { _ = try load(json) }
+        do { _ = try load(json) } catch { #expect(error.key == key, "\(error)") }
+    }
+
+    @Test func environment_overridesFile_andListenSpecsParse() throws {
+        var config = try load(#"{"database":"file.sqlite","logLevel":"debug"}"#)
+        try ConfigLoader.apply(environment: [
+            "WAMP_PUSH_DB": "env.sqlite", "WAMP_PUSH_LISTEN": "127.0.0.1:9000, tls://[::1]:9443",
+            "WAMP_PUSH_MAX_FRAME_BYTES": "4096", "WAMP_PUSH_PING_INTERVAL_SECONDS": "2.5", "WAMP_PUSH_ECHO": "true",
+        ], to: &config)
+        #expect(config.database == "env.sqlite")
+        #expect(config.logLevel == "debug")
+        #expect(config.listeners.map(\.address) == ["127.0.0.1:9000", "[::1]:9443"])
+        #expect(config.listeners.map { $0.tls != nil } == [false, true])
+        #expect(config.limits.maxFrameBytes == 4096)
+        #expect(config.limits.pingIntervalSeconds == 2.5)
+        #expect(config.diagnostics.echo)
+        #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WAMP_PUSH_MAX_CONNECTIONS": "many"], to: &config) }
+    }
+}
