@@ -1,4 +1,5 @@
 import COpenSSL
+import CSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
