@@ -1,6 +1,6 @@
 /// The product's schema, oldest first. Append new migrations; never edit a shipped one.
 public enum Schema {
-    public static var migrations: [Migration] { [authToken] }
+    public static var migrations: [Migration] { [authToken, whatsAppMessage] }
 
     /// SPEC §9: tokens are stored only as their SHA-256, never in plain text.
     public static let authToken = Migration(version: 1, name: "auth_token", sql: """
@@ -24,5 +24,29 @@ public enum Schema {
             BEGIN INSERT INTO token_revocation(token_hash) VALUES (NEW.token_hash); END;
         CREATE TRIGGER auth_token_deleted AFTER DELETE ON auth_token
             BEGIN INSERT INTO token_revocation(token_hash) VALUES (OLD.token_hash); END;
+        """)
+
+    /// SPEC §7: WhatsApp messages keyed by the upstream id, so a redelivered webhook is a no-op insert;
+    /// plus `setting`, the key/value pairs `saveSettings` changes at run time.
+    public static let whatsAppMessage = Migration(version: 2, name: "whats_app_message", sql: """
+        CREATE TABLE whats_app_message (
+            id         TEXT PRIMARY KEY NOT NULL CHECK (id <> ''),
+            message_id TEXT NOT NULL UNIQUE CHECK (message_id <> ''),  -- the upstream serialized id
+            chat_id    TEXT NOT NULL,
+            body       TEXT NOT NULL DEFAULT '',
+            from_me    INTEGER NOT NULL,
+            timestamp  INTEGER NOT NULL,                 -- unix seconds
+            status     TEXT NOT NULL,                    -- Sent / Received / Failed
+            ack        INTEGER NOT NULL DEFAULT 0,       -- -1 error ... 4 played
+            type       TEXT NOT NULL DEFAULT 'chat',
+            has_media  INTEGER NOT NULL DEFAULT 0,
+            author     TEXT,                             -- group sender; NULL in 1:1 chats
+            created_at INTEGER NOT NULL                  -- unix seconds, when this server stored it
+        );
+        CREATE INDEX whats_app_message_chat_time ON whats_app_message(chat_id, timestamp);
+        CREATE TABLE setting (
+            key   TEXT PRIMARY KEY NOT NULL,
+            value TEXT NOT NULL
+        );
         """)
 }

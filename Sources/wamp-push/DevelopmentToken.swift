@@ -18,7 +18,6 @@ enum DevelopmentToken {
         print("  token:    \(token)")
         if let secure {
             print("  browser:  wss://\(secure.boundAddress)/wss?authToken=\(token)&userId=admin")
-            print("  doctor:   wamp-push doctor --url wss://\(secure.boundAddress)/wss --user admin --token \(token) --insecure")
         }
         if let plain {
             print("  plain ws: ws://\(plain.boundAddress)/wss?authToken=\(token)&userId=admin")

@@ -78,6 +78,36 @@ final class TokenAuthenticator: Sendable {
         }
     }
 
+    /// REST actions: the token alone identifies the user (its owner in the table, or the
+    /// user the external verifier names).
+    func authenticateOwner(token rawToken: String, completion: @escaping @Sendable (Outcome) -> Void) {
+        let token = Self.strip(rawToken)
+        guard !token.isEmpty else { return completion(.unauthorized("A token is required.")) }
+        let hash = TokenStore.hash(token)
+        let now = Date().timeIntervalSince1970
+        if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
+            return completion(Self.judge(userId: entry.userId, owner: entry.userId, active: true, expiresAt: entry.expiresAt, hash: hash, now: now))
+        }
+        store.async({ db in try TokenStore(database: db).record(tokenHash: hash) }) { [self] result in
+            switch result {
+            case .success(let record?):
+                if record.isActive {
+                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
+                }
+                completion(Self.judge(userId: record.userId, owner: record.userId, active: record.isActive,
+                                      expiresAt: record.expiresAt, hash: hash, now: now))
+            case .success(nil):
+                guard let verifier else { return completion(.unauthorized("Unknown token.")) }
+                verifier.verify(token: token) { outcome in
+                    if case .user(let owner) = outcome { completion(.admitted(userId: owner, tokenHash: "external:" + hash)) }
+                    else { completion(.unauthorized("Unknown token.")) }
+                }
+            case .failure:
+                completion(.unauthorized("The token could not be checked."))
+            }
+        }
+    }
+
     private func verifyExternally(token: String, userId: String, hash: String, completion: @escaping @Sendable (Outcome) -> Void) {
         guard let verifier else {
             completion(.unauthorized("Unknown token."))

@@ -1,0 +1,87 @@
+import Dispatch
+import PushStore
+import Synchronization
+
+/// Commits many small writes in one transaction, so concurrent webhooks share one fsync
+/// instead of waiting for one each (group commit). Runs on the store queue, never on a loop.
+///
+/// The first write to arrive schedules a drain on the store queue; everything that arrives
+/// until that drain starts (in particular while the previous transaction is syncing) is
+/// committed together. Each write's completion runs after its transaction committed, so a
+/// `200` sent from it means the row is durable.
+final class GroupCommitter: Sendable {
+    typealias Work = @Sendable (Database) throws -> Void
+    typealias Done = @Sendable (Result<Void, any Error>) -> Void
+
+    private struct Pending: Sendable {
+        let work: Work
+        let done: Done
+    }
+
+    private let store: StoreService
+    private let pending = Mutex<(items: [Pending], scheduled: Bool)>(([], false))
+    private let maxBatch: Int
+    private let batches = Atomic<Int>(0)
+
+    init(store: StoreService, maxBatch: Int = 512) {
+        self.store = store
+        self.maxBatch = maxBatch
+    }
+
+    /// Transactions committed so far (for tests and the benchmark).
+    var batchCount: Int { batches.load(ordering: .relaxed) }
+
+    func submit(_ work: @escaping Work, done: @escaping Done) {
+        let schedule = pending.withLock { state -> Bool in
+            state.items.append(Pending(work: work, done: done))
+            if state.scheduled { return false }
+            state.scheduled = true
+            return true
+        }
+        if schedule { store.queue.async { self.drain() } }
+    }
+
+    private func drain() {
+        let (batch, more) = pending.withLock { state -> ([Pending], Bool) in
+            let take = Array(state.items.prefix(maxBatch))
+            state.items.removeFirst(take.count)
+            if state.items.isEmpty { state.scheduled = false }
+            return (take, !state.items.isEmpty)
+        }
+        // More than one batch waiting: the rest goes in the next turn of the store queue.
+        if more { store.queue.async { self.drain() } }
+        guard !batch.isEmpty else { return }
+        batches.add(1, ordering: .relaxed)
+        // One transaction for the batch; a failing item is retried alone so it cannot take the
+        // others down with it.
+        var failed: [Int: any Error] = [:]
+        do {
+            try store.withDatabaseOnQueue { db in
+                try db.inTransaction {
+                    for (i, item) in batch.enumerated() {
+                        do { try item.work(db) } catch { failed[i] = error }
+                    }
+                    if !failed.isEmpty { throw GroupCommitRetry() }
+                }
+            }
+            for item in batch { item.done(.success(())) }
+            return
+        } catch is GroupCommitRetry {
+            // fall through: commit the good ones one by one
+        } catch {
+            for item in batch { item.done(.failure(error)) }
+            return
+        }
+        for (i, item) in batch.enumerated() {
+            if let error = failed[i] { item.done(.failure(error)); continue }
+            do {
+                try store.withDatabaseOnQueue { db in try db.inTransaction { try item.work(db) } }
+                item.done(.success(()))
+            } catch {
+                item.done(.failure(error))
+            }
+        }
+    }
+}
+
+private struct GroupCommitRetry: Error {}
