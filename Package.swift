@@ -24,7 +24,7 @@ let package = Package(
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
         .target(name: "PushClient", dependencies: ["PushCodec", "PushTransport"]),
         .target(name: "PushServer", dependencies: [
-            "PushCodec", "PushTransport", "PushStore",
+            "PushCodec", "PushTransport", "PushStore", "PushClient",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "wamp-push", dependencies: [

@@ -16,6 +16,8 @@ public final class Server: Sendable {
     let broker: Broker
     let authenticator: TokenAuthenticator
     let revocations: RevocationWatcher
+    let committer: GroupCommitter
+    let whatsappStats: WhatsAppStats
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -51,6 +53,10 @@ public final class Server: Sendable {
         }
         revocations = RevocationWatcher(store: store, log: log, onRevoked: onRevoked)
         let backend = BackendAuthorization(secret: config.publishSecret)
+        whatsappStats = WhatsAppStats()
+        committer = GroupCommitter(store: store)
+        let webhook = WebhookRoute(committer: committer, broker: broker, secret: config.whatsapp.webhookSecret,
+                                   stats: whatsappStats, log: log)
         let router = Router { r in
             r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
@@ -59,6 +65,7 @@ public final class Server: Sendable {
             r.add("POST", "/internal/publish", InternalPublishRoute(broker: broker, authorization: backend))
             r.add("POST", "/internal/tokens", CreateTokenRoute(store: store, authorization: backend))
             r.addPrefix("DELETE", RevokeTokenRoute.prefix, RevokeTokenRoute(store: store, authorization: backend, onRevoked: onRevoked))
+            r.add("POST", "/api/v1/WhatsApp/action/webhook", webhook)
             if config.diagnostics.echo { r.upgrade("/echo", EchoRoute()) }
         }
         context = ServerContext(config: config, router: router, log: log, counters: counters)

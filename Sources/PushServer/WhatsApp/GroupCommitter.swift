@@ -10,12 +10,12 @@ import Synchronization
 /// committed together. Each write's completion runs after its transaction committed, so a
 /// `200` sent from it means the row is durable.
 final class GroupCommitter: Sendable {
-    typealias Work = @Sendable (Database) throws -> Void
-    typealias Done = @Sendable (Result<Void, any Error>) -> Void
+    /// Runs the write and returns what to call once it is durable.
+    private typealias Work = @Sendable (Database) throws -> (@Sendable () -> Void)
 
     private struct Pending: Sendable {
         let work: Work
-        let done: Done
+        let fail: @Sendable (any Error) -> Void
     }
 
     private let store: StoreService
@@ -31,9 +31,15 @@ final class GroupCommitter: Sendable {
     /// Transactions committed so far (for tests and the benchmark).
     var batchCount: Int { batches.load(ordering: .relaxed) }
 
-    func submit(_ work: @escaping Work, done: @escaping Done) {
+    /// Runs `work` inside a shared transaction; `done` gets its result after the commit.
+    func submit<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T,
+                             done: @escaping @Sendable (Result<T, any Error>) -> Void) {
+        let item = Pending(work: { db in
+            let value = try work(db)
+            return { done(.success(value)) }
+        }, fail: { done(.failure($0)) })
         let schedule = pending.withLock { state -> Bool in
-            state.items.append(Pending(work: work, done: done))
+            state.items.append(item)
             if state.scheduled { return false }
             state.scheduled = true
             return true
@@ -55,30 +61,31 @@ final class GroupCommitter: Sendable {
         // One transaction for the batch; a failing item is retried alone so it cannot take the
         // others down with it.
         var failed: [Int: any Error] = [:]
+        var completions: [@Sendable () -> Void] = []
         do {
             try store.withDatabaseOnQueue { db in
                 try db.inTransaction {
                     for (i, item) in batch.enumerated() {
-                        do { try item.work(db) } catch { failed[i] = error }
+                        do { completions.append(try item.work(db)) } catch { failed[i] = error }
                     }
                     if !failed.isEmpty { throw GroupCommitRetry() }
                 }
             }
-            for item in batch { item.done(.success(())) }
+            for complete in completions { complete() }
             return
         } catch is GroupCommitRetry {
             // fall through: commit the good ones one by one
         } catch {
-            for item in batch { item.done(.failure(error)) }
+            for item in batch { item.fail(error) }
             return
         }
         for (i, item) in batch.enumerated() {
-            if let error = failed[i] { item.done(.failure(error)); continue }
+            if let error = failed[i] { item.fail(error); continue }
             do {
-                try store.withDatabaseOnQueue { db in try db.inTransaction { try item.work(db) } }
-                item.done(.success(()))
+                let complete = try store.withDatabaseOnQueue { db in try db.inTransaction { try item.work(db) } }
+                complete()
             } catch {
-                item.done(.failure(error))
+                item.fail(error)
             }
         }
     }

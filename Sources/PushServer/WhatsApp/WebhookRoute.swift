@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import PushCodec
+import PushStore
+
+/// `POST /api/v1/WhatsApp/action/webhook` (SPEC section 7): verify the sender when a secret is
+/// set, parse either upstream shape, commit (grouped with concurrent webhooks), publish once
+/// per new message or ack change, and only then answer 200 — a 200 means durable.
+struct WebhookRoute: HTTPRoute {
+    let committer: GroupCommitter
+    let broker: Broker
+    let secret: String?
+    let stats: WhatsAppStats
+    let log: Logger
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
+        if let secret, !WebhookVerifier.verify(headers: request.head.headers, body: request.body, secret: secret) {
+            stats.webhook(.unauthorized)
+            return respond(.error(HTTPError(status: 401, code: "unauthorized",
+                message: "The webhook sender could not be verified (x-api-key or X-Webhook-Hmac).")))
+        }
+        let event: WebhookEvent
+        switch WebhookParser.parse(body: request.body) {
+        case .success(let e): event = e
+        case .failure(let error):
+            stats.webhook(.rejected)
+            log.info("webhook rejected", metadata: ["status": "\(error.status)", "reason": "\(error.message)"])
+            return respond(.error(HTTPError(status: error.status, code: error.code, message: error.message)))
+        }
+        let broker = self.broker, stats = self.stats, log = self.log
+        let now = Int64(Date().timeIntervalSince1970)
+        switch event {
+        case .ignored(let reason):
+            stats.webhook(.ignored)
+            log.debug("webhook ignored", metadata: ["reason": "\(reason)"])
+            respond(.json(200, JSONValue.object(["success": true, "ignored": .string(reason)])))
+
+        case .message(let message, _):
+            let row = StoredMessage(message, createdAt: now)
+            committer.submit({ db in try MessageStore(database: db).insert(row) }) { result in
+                switch result {
+                case .success(let inserted):
+                    if inserted {
+                        stats.webhook(.stored)
+                        try? broker.publish(topic: WhatsAppEventPayload.topic, payload: WhatsAppEventPayload.newMessage(row))
+                    } else {
+                        stats.webhook(.duplicate)
+                    }
+                    respond(.json(200, JSONValue.object(["success": true, "duplicate": .bool(!inserted), "messageId": .string(row.messageId)])))
+                case .failure(let error):
+                    stats.webhook(.failed)
+                    log.error("webhook store failed", metadata: ["error": "\(error)"])
+                    respond(.error(HTTPError(status: 500, code: "store_error", message: "The message could not be stored.")))
+                }
+            }
+
+        case .ack(let messageId, let ack, let status, _):
+            committer.submit({ db in try MessageStore(database: db).updateAck(messageId: messageId, ack: ack, status: status) }) { result in
+                switch result {
+                case .success(let updated):
+                    stats.webhook(.ack)
+                    if let updated { try? broker.publish(topic: WhatsAppEventPayload.topic, payload: WhatsAppEventPayload.ack(updated)) }
+                    respond(.json(200, JSONValue.object(["success": true, "updated": .bool(updated != nil)])))
+                case .failure(let error):
+                    stats.webhook(.failed)
+                    log.error("webhook ack update failed", metadata: ["error": "\(error)"])
+                    respond(.error(HTTPError(status: 500, code: "store_error", message: "The ack could not be stored.")))
+                }
+            }
+
+        case .lifecycle(let sessionId, let state):
+            stats.webhook(.lifecycle)
+            try? broker.publish(topic: WhatsAppEventPayload.topic,
+                                payload: WhatsAppEventPayload.lifecycle(sessionId: sessionId, state: state, timestamp: now))
+            respond(.json(200, JSONValue.object(["success": true, "state": .string(state)])))
+        }
+    }
+}
+
+extension Broker {
+    /// In-process publish of one event (the WhatsApp module's path: no HTTP hop).
+    func publish(topic: String, payload: JSONValue) throws(PublishError) {
+        publish([try prepare(topic: topic, payload: payload)])
+    }
+}
