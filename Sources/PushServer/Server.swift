@@ -18,6 +18,8 @@ public final class Server: Sendable {
     let revocations: RevocationWatcher
     let committer: GroupCommitter
     let whatsappStats: WhatsAppStats
+    let upstream: UpstreamClient
+    let upstreamSettingsBox: UpstreamSettingsBox
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -57,6 +59,24 @@ public final class Server: Sendable {
         committer = GroupCommitter(store: store)
         let webhook = WebhookRoute(committer: committer, broker: broker, secret: config.whatsapp.webhookSecret,
                                    stats: whatsappStats, log: log)
+        // Config first; values saved at run time by `saveSettings` override it.
+        var upstreamSettings = UpstreamSettings(apiUrl: config.whatsapp.apiUrl ?? "", apiKey: config.whatsapp.apiKey ?? "",
+                                                sessionId: config.whatsapp.sessionId)
+        do {
+            let saved = try store.sync { db in try SettingsStore(database: db).all() }
+            if let v = saved["whatsapp.apiUrl"] { upstreamSettings.apiUrl = v }
+            if let v = saved["whatsapp.apiKey"] { upstreamSettings.apiKey = v }
+            if let v = saved["whatsapp.sessionId"] { upstreamSettings.sessionId = v }
+        } catch {
+            throw StartupError("cannot read saved settings from \(config.database): \(error)")
+        }
+        upstreamSettingsBox = UpstreamSettingsBox(upstreamSettings)
+        let t = config.whatsapp.timeoutSeconds
+        upstream = UpstreamClient(settings: upstreamSettingsBox,
+                                  timeouts: UpstreamTimeouts(connect: min(3, t), request: t, sessionStart: 3 * t))
+        let actions = WhatsAppActionsRoute(auth: UserAuthorization(authenticator: authenticator), upstream: upstream,
+                                           settings: upstreamSettingsBox, store: store, committer: committer, broker: broker,
+                                           throttle: ChatThrottle(window: 5), log: log)
         let router = Router { r in
             r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
@@ -66,6 +86,8 @@ public final class Server: Sendable {
             r.add("POST", "/internal/tokens", CreateTokenRoute(store: store, authorization: backend))
             r.addPrefix("DELETE", RevokeTokenRoute.prefix, RevokeTokenRoute(store: store, authorization: backend, onRevoked: onRevoked))
             r.add("POST", "/api/v1/WhatsApp/action/webhook", webhook)
+            r.addPrefix("GET", WhatsAppActionsRoute.prefix, actions)
+            r.addPrefix("POST", WhatsAppActionsRoute.prefix, actions)
             if config.diagnostics.echo { r.upgrade("/echo", EchoRoute()) }
         }
         context = ServerContext(config: config, router: router, log: log, counters: counters)
@@ -116,6 +138,7 @@ public final class Server: Sendable {
     public func stop(gracePeriod: Double = 3) {
         for listener in listeners { listener.stop() }
         revocations.stop()
+        upstream.closeConnections()
         broker.closeAllSessions(reason: "server shutting down")
         group.forEachLoopSync { loop in
             for connection in loop.allConnections where !(connection.handler is WebSocketHandler) {

@@ -166,7 +166,8 @@ public enum ConfigLoader {
 
     private static func whatsapp(_ value: JSONValue, _ w: inout ServerConfig.WhatsApp) throws(ConfigError) {
         let o = try object(value, "whatsapp")
-        try allowOnly(o, "whatsapp", ["apiUrl", "apiKey", "sessionId", "webhookSecret"])
+        try allowOnly(o, "whatsapp", ["apiUrl", "apiKey", "sessionId", "webhookSecret", "timeoutSeconds"])
+        if let v = o["timeoutSeconds"] { w.timeoutSeconds = try number(v, "whatsapp.timeoutSeconds", min: 0.001) }
         if let v = o["apiUrl"] { w.apiUrl = try optionalString(v, "whatsapp.apiUrl") }
         if let v = o["apiKey"] { w.apiKey = try optionalString(v, "whatsapp.apiKey") }
         if let v = o["sessionId"] { w.sessionId = try string(v, "whatsapp.sessionId") }

@@ -48,6 +48,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var apiKey: String?
         public var sessionId = "espocrm-session"
         public var webhookSecret: String?
+        /// One upstream request, end to end (session start gets 3× this).
+        public var timeoutSeconds = 10.0
         public init() {}
     }
 

@@ -117,3 +117,13 @@ public enum WebhookParser {
         return value
     }
 }
+
+extension WebhookParser {
+    /// One upstream message object (a `fetchMessages` row) as a storable message, or nil when
+    /// it is not one (system types, status posts, no id).
+    static func message(from json: JSONValue) -> WhatsAppMessage? {
+        guard case .object(let o) = json,
+              case .message(let m)? = try? WebhookMessageDecoder.decode(WebhookFields(o, path: "message")) else { return nil }
+        return m
+    }
+}

@@ -1,0 +1,249 @@
+import Foundation
+import Logging
+import PushCodec
+import PushStore
+import Synchronization
+
+/// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with user
+/// auth and the `{"success": true, ...}` envelope (SPEC section 7). Upstream calls block, so
+/// they run on the upstream client's own threads; the store work goes through the store queue.
+struct WhatsAppActionsRoute: HTTPRoute {
+    static let prefix = "/api/v1/WhatsApp/action/"
+
+    let auth: UserAuthorization
+    let upstream: UpstreamClient
+    let settings: UpstreamSettingsBox
+    let store: StoreService
+    let committer: GroupCommitter
+    let broker: Broker
+    let throttle: ChatThrottle
+    let log: Logger
+
+    private static let methods: [String: String] = [
+        "login": "GET", "qrCode": "GET", "status": "GET", "getChats": "GET", "getChatMessages": "GET",
+        "getContacts": "GET", "sendMessage": "POST", "logout": "POST", "saveSettings": "POST",
+    ]
+
+    func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
+        let name = String(request.head.path.dropFirst(Self.prefix.count))
+        guard let method = Self.methods[name] else {
+            return respond(.error(.notFound("No WhatsApp action '\(name)'.")))
+        }
+        let asked = request.head.method == "HEAD" ? "GET" : request.head.method
+        guard asked == method else {
+            var error = HTTPError.methodNotAllowed("\(name) takes \(method), not \(request.head.method).")
+            error.headers.append(("Allow", method))
+            return respond(.error(error))
+        }
+        auth.check(request) { result in
+            switch result {
+            case .failure(let error): respond(.error(error))
+            case .success: self.perform(name, request, respond)
+            }
+        }
+    }
+
+    private func perform(_ name: String, _ request: HTTPRequest, _ respond: @escaping Respond) {
+        switch name {
+        case "login":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.startSession() }, respond) { outcome in
+                .ok(["status": .string(outcome == .started ? "started" : "alreadyRunning")])
+            }
+        case "qrCode":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.qrCode() }, respond) { qr in
+                switch qr {
+                case .code(let code): return .ok(["qr": .string(code)])
+                case .notReady(let reason): return .json(200, JSONValue.object(["success": false, "message": .string(reason)]))
+                }
+            }
+        case "status":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.sessionStatus() }, respond) { s in
+                .ok(["state": s.state.map { .string($0) } ?? .null, "connected": .bool(s.connected), "message": .string(s.message)])
+            }
+        case "getChats":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.chats() }, respond) { .ok(["list": .array($0)]) }
+        case "getContacts":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.contacts() }, respond) { contacts in
+                .ok(["list": .array(contacts.filter { $0["isGroup"]?.boolValue != true && $0["isMe"]?.boolValue != true })])
+            }
+        case "logout":
+            call({ (c: UpstreamClient) throws(UpstreamError) in try c.terminateSession() }, respond) { _ in .ok([:]) }
+        case "getChatMessages":
+            getChatMessages(request, respond)
+        case "sendMessage":
+            sendMessage(request, respond)
+        case "saveSettings":
+            saveSettings(request, respond)
+        default:
+            respond(.error(.notFound()))
+        }
+    }
+
+    /// Runs an upstream call and maps its errors to the legacy envelope.
+    private func call<T: Sendable>(_ body: @escaping @Sendable (UpstreamClient) throws(UpstreamError) -> T,
+                                   _ respond: @escaping Respond, _ render: @escaping @Sendable (T) -> HTTPResponse) {
+        upstream.run(body) { result in
+            switch result {
+            case .success(let value): respond(render(value))
+            case .failure(let error): respond(Self.upstreamFailure(error))
+            }
+        }
+    }
+
+    static func upstreamFailure(_ error: UpstreamError) -> HTTPResponse {
+        let status: Int
+        switch error.kind {
+        case .notConfigured: status = 503
+        case .timeout: status = 504
+        case .sessionNotReady: status = 409
+        default: status = 502
+        }
+        return .json(status, JSONValue.object(["success": false, "error": .string(error.message)]))
+    }
+
+    // MARK: getChatMessages — the hybrid
+
+    /// Fetches recent messages from the upstream at most once per chat per throttle window,
+    /// stores the new ones idempotently, and answers from the database: the newest `limit` in
+    /// ascending time order. Upstream down → the database alone, marked `"source": "db"`.
+    private func getChatMessages(_ request: HTTPRequest, _ respond: @escaping Respond) {
+        guard let chatId = request.head.queryValue("chatId"), !chatId.isEmpty else {
+            return respond(.error(HTTPError(status: 400, code: "missing_chat", message: "getChatMessages needs ?chatId=.")))
+        }
+        let limit = max(1, min(200, Int(request.head.queryValue("limit") ?? "") ?? 50))
+        let answer: @Sendable (String) -> Void = { source in
+            store.async({ db in try MessageStore(database: db).newest(chatId: chatId, limit: limit) }) { result in
+                switch result {
+                case .success(let rows):
+                    respond(.ok(["list": .array(rows.map(WhatsAppEventPayload.message)), "source": .string(source)]))
+                case .failure(let error):
+                    respond(.error(HTTPError(status: 500, code: "store_error", message: "Messages could not be read: \(error).")))
+                }
+            }
+        }
+        guard throttle.admit(chatId) else { return answer("throttled") }
+        let committer = self.committer, log = self.log
+        upstream.run({ (c: UpstreamClient) throws(UpstreamError) in try c.fetchMessages(chatId: chatId, limit: limit) }) { result in
+            switch result {
+            case .failure(let error):
+                log.info("upstream fetchMessages failed; answering from the database", metadata: ["error": "\(error.message)"])
+                answer("db")
+            case .success(let raw):
+                let now = Int64(Date().timeIntervalSince1970)
+                let rows = raw.compactMap { WebhookParser.message(from: $0) }.map { StoredMessage($0, createdAt: now) }
+                committer.submit({ db in try MessageStore(database: db).insertMany(rows) }) { _ in answer("upstream") }
+            }
+        }
+    }
+
+    // MARK: sendMessage
+
+    /// Upstream first, then store and publish. If the upstream fails, the text is kept as a
+    /// `Failed` row (nothing the user typed is lost) and the answer is 502 with the reason.
+    private func sendMessage(_ request: HTTPRequest, _ respond: @escaping Respond) {
+        guard let json = try? JSONParser.parse(request.body), let chatId = json["chatId"]?.stringValue, !chatId.isEmpty,
+              let text = json["message"]?.stringValue else {
+            return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"chatId\": \"...\", \"message\": \"...\"}.")))
+        }
+        let committer = self.committer, broker = self.broker
+        upstream.run({ (c: UpstreamClient) throws(UpstreamError) in try c.sendMessage(chatId: chatId, text: text) }) { result in
+            let now = Int64(Date().timeIntervalSince1970)
+            let row: StoredMessage
+            let failure: UpstreamError?
+            switch result {
+            case .success(let sent):
+                row = StoredMessage(id: sent.id, messageId: sent.id, chatId: chatId, body: text, fromMe: true,
+                                    timestamp: sent.timestamp ?? now, status: WhatsAppMessage.sent, ack: sent.ack ?? 0,
+                                    type: "chat", hasMedia: false, author: nil, createdAt: now)
+                failure = nil
+            case .failure(let error):
+                let id = "failed_" + Digest.hex(Digest.randomBytes(10))
+                row = StoredMessage(id: id, messageId: id, chatId: chatId, body: text, fromMe: true, timestamp: now,
+                                    status: WhatsAppMessage.failed, ack: WhatsAppMessage.ackError, type: "chat",
+                                    hasMedia: false, author: nil, createdAt: now)
+                failure = error
+            }
+            committer.submit({ db in try MessageStore(database: db).insert(row) }) { stored in
+                if case .success(true) = stored {
+                    try? broker.publish(topic: WhatsAppEventPayload.topic, payload: WhatsAppEventPayload.newMessage(row))
+                }
+                var body: JSONObject = ["messageId": .string(row.messageId), "message": WhatsAppEventPayload.message(row)]
+                if let failure {
+                    body.set("success", false)
+                    body.set("error", .string(failure.message))
+                    respond(.json(502, JSONValue.object(body)))
+                } else {
+                    respond(.ok(body))
+                }
+            }
+        }
+    }
+
+    // MARK: saveSettings
+
+    private func saveSettings(_ request: HTTPRequest, _ respond: @escaping Respond) {
+        guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
+            return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"apiUrl\": \"...\", \"apiKey\": \"...\"}.")))
+        }
+        var values: [(String, String)] = []
+        for key in ["apiUrl", "apiKey", "sessionId"] {
+            guard let v = o[key] else { continue }
+            guard let s = v.stringValue else {
+                return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "\(key) must be a string.")))
+            }
+            values.append((key, s))
+        }
+        if let url = values.first(where: { $0.0 == "apiUrl" })?.1, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            return respond(.error(HTTPError(status: 400, code: "invalid_url", message: "apiUrl must start with http:// or https://.")))
+        }
+        let settings = self.settings
+        let saved = values
+        store.async({ db in
+            let s = SettingsStore(database: db)
+            for (k, v) in saved { try s.set("whatsapp.\(k)", v) }
+        }) { result in
+            switch result {
+            case .success:
+                settings.update { current in
+                    for (k, v) in saved {
+                        switch k {
+                        case "apiUrl": current.apiUrl = v
+                        case "apiKey": current.apiKey = v
+                        default: current.sessionId = v
+                        }
+                    }
+                }
+                respond(.ok([:]))
+            case .failure(let error):
+                respond(.error(HTTPError(status: 500, code: "store_error", message: "Settings could not be saved: \(error).")))
+            }
+        }
+    }
+}
+
+/// At most one upstream fetch per chat per window, so a widget polling every second cannot
+/// hammer the upstream (the legacy stack's failure).
+final class ChatThrottle: Sendable {
+    private let last = Mutex<[String: Double]>([:])
+    private let window: Double
+
+    init(window: Double = 5) { self.window = window }
+
+    func admit(_ chatId: String, now: Double = Date().timeIntervalSince1970) -> Bool {
+        last.withLock { seen in
+            if let t = seen[chatId], now - t < window { return false }
+            if seen.count > 10_000 { seen = seen.filter { now - $0.value < window } }
+            seen[chatId] = now
+            return true
+        }
+    }
+}
+
+extension HTTPResponse {
+    /// The legacy envelope: `{"success": true, ...}`.
+    static func ok(_ fields: JSONObject) -> HTTPResponse {
+        var body: JSONObject = ["success": true]
+        for m in fields.members where m.key != "success" { body.set(m.key, m.value) }
+        return .json(200, JSONValue.object(body))
+    }
+}
