@@ -38,7 +38,7 @@ let package = Package(
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
         // Drives the built `wamp-push` binary as a child process.
-        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "wamp-push"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "PushStore", "wamp-push"]),
     ],
     swiftLanguageModes: [.v6]
 )
