@@ -17,8 +17,9 @@ private func commandsMakeChecker(timeout: Double = 5) throws -> (AccessChecker, 
         esac
 
         """)
+    // A clock that stands still: cache lifetimes never run out because the machine is slow.
     let checker = AccessChecker(commandPrefix: "sh command.sh", workingDirectory: dir.path, timeoutSeconds: timeout,
-                                runner: CommandRunner())
+                                runner: CommandRunner(), clock: CommandsManualClock().now)
     return (checker, dir)
 }
 
