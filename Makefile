@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: run test build deps clean
+.PHONY: run test build deps clean demo
 
 deps:
 	@scripts/install-deps.sh
@@ -19,6 +19,10 @@ run: build
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+
+## Watch simulated WhatsApp messages arrive as WAMP events (fake upstream, no account needed).
+demo: build
+	scripts/demo.sh
 
 clean:
 	rm -rf .build

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import PushClient
+import PushCodec
+import PushTransport
+
+/// `wamp-push subscribe`: a terminal WAMP client that prints events as they arrive — what a
+/// browser tab does, for watching the push path without a browser.
+struct SubscribeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "subscribe",
+        abstract: "Connect like a browser (WAMP v1), subscribe, and print every event."
+    )
+
+    @Option(name: .long, help: "WebSocket URL, e.g. wss://127.0.0.1:8443/wss.") var url: String = "ws://127.0.0.1:8080/wss"
+    @Option(name: .long, help: "User id.") var user: String
+    @Option(name: .long, help: "Token.") var token: String
+    @Option(name: .long, help: "Topic to subscribe to (repeatable).") var topic: [String] = ["WhatsApp"]
+    @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).") var seconds: Double?
+    @Option(name: .long, help: "CA file to trust for wss (e.g. data/tls/cert.pem).") var cacert: String?
+    @Flag(name: .long, help: "Do not verify the server certificate.") var insecure = false
+
+    func run() throws {
+        let separator = url.contains("?") ? "&" : "?"
+        let full = url + separator + "authToken=\(token)&userId=\(user)"
+        let tls: TLSContext? = url.hasPrefix("wss") ? try TLSContext.client(verifyPeer: !insecure, caFile: cacert) : nil
+        let (socket, response) = try WebSocketClient.connect(url: full, protocols: ["wamp"], tls: tls, timeout: 10)
+        guard let socket else {
+            FileHandle.standardError.write("wamp-push: upgrade refused: \(response.status) \(response.bodyString())\n".data(using: .utf8)!)
+            throw ExitCode(1)
+        }
+        guard case .welcome(let sessionId, _, let ident) = try WAMPCodec.decodeServerMessage(Array(try socket.receiveText(timeout: 10).utf8)) else {
+            throw ValidationError("the server did not send WELCOME")
+        }
+        print("connected: session \(sessionId) (\(ident))")
+        for t in topic {
+            try socket.sendText(String(decoding: WAMPCodec.subscribe(t), as: UTF8.self))
+            print("subscribed: \(t)")
+        }
+        let deadline = seconds.map { Date().addingTimeInterval($0) }
+        while deadline.map({ Date() < $0 }) ?? true {
+            let text: String
+            do { text = try socket.receiveText(timeout: 1) } catch {
+                if "\(error)".contains("timed out") { continue }
+                print("connection closed: \(error)")
+                throw ExitCode(1)
+            }
+            if case .event(let t, let payload) = try? WAMPCodec.decodeServerMessage(Array(text.utf8)) {
+                let stamp = ISO8601DateFormatter().string(from: Date())
+                print("\(stamp) EVENT \(t) \(payload.jsonString)")
+            } else {
+                print(text)
+            }
+        }
+        socket.close()
+    }
+}
