@@ -145,6 +145,16 @@ import Testing
         #expect(missing.bodyString().contains("no route"))
     }
 
+    @Test func slowUpstreamCall_outlivesTheConnectionDeadline() throws {
+        // The request's own upstream timeout (1 s) is longer than the connection deadline (0.3 s):
+        // the answer still arrives instead of a dropped connection.
+        let s = try Self.setup(timeout: 1) { $0.limits.handshakeTimeoutSeconds = 0.3 }
+        defer { s.stop() }
+        s.upstream.setHang(route: "/session/status", true)
+        let fresh = try HTTPClient(baseURL: s.server.httpURL, requestTimeout: 10)
+        #expect(try fresh.request("GET", "/api/v1/WhatsApp/action/status", headers: s.auth).status == 504)
+    }
+
     @Test func saveSettings_switchesTheUpstream_andIsPersisted() throws {
         let s = try Self.setup()
         defer { s.stop() }

@@ -24,7 +24,9 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionTick(_ connection: Connection, now: UInt64) {
-        guard now >= deadline, connection.state == .open else { return }
+        // While a request is being answered (an upstream call may take its own timeout), the
+        // connection is ours to keep open; the clock restarts once the answer is queued.
+        guard !busy, now >= deadline, connection.state == .open else { return }
         // An unfinished request or upgrade past its deadline, or an idle keep-alive connection.
         context.log.debug("closing idle or slow HTTP connection", metadata: ["peer": "\(connection.peer?.description ?? "?")"])
         connection.close()
