@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: run test build deps clean demo
+.PHONY: run test build deps clean demo bench
 
 deps:
 	@scripts/install-deps.sh
@@ -23,6 +23,10 @@ test: deps
 ## Watch simulated WhatsApp messages arrive as WAMP events (fake upstream, no account needed).
 demo: build
 	scripts/demo.sh
+
+## Benchmarks: wamp-push vs the Hummingbird peer, about 10-20 min (BENCH_QUICK=1: under a minute).
+bench: deps
+	@Benchmarks/run.sh
 
 clean:
 	rm -rf .build

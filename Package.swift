@@ -8,6 +8,7 @@ let package = Package(
     name: "wamp-push",
     products: [
         .executable(name: "wamp-push", targets: ["wamp-push"]),
+        .executable(name: "wamp-push-bench", targets: ["wamp-push-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -32,11 +33,20 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // The load generator of `make bench` (Benchmarks/): its own epoll loops and frame parser.
+        .target(name: "LoadGeneratorCore", dependencies: ["COpenSSL", "CSystem", "PushCodec", "PushTransport"],
+                path: "Benchmarks/LoadGeneratorCore"),
+        .executableTarget(name: "wamp-push-bench", dependencies: [
+            "LoadGeneratorCore", "PushCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ], path: "Benchmarks/LoadGenerator"),
         .testTarget(name: "PushCodecTests", dependencies: ["PushCodec"]),
         .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
+        .testTarget(name: "LoadGeneratorTests", dependencies: [
+            "LoadGeneratorCore", "PushServer", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),
+        ]),
         // Drives the built `wamp-push` binary as a child process.
         .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "PushStore", "wamp-push"]),
     ],

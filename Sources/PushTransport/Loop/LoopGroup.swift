@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import Glibc
 import Synchronization
 
@@ -43,5 +44,29 @@ public final class LoopGroup: Sendable {
 }
 
 public enum System {
-    public static var coreCount: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// Cores this process may run on: the affinity mask (`taskset -c 0` → 1), not the machine's
+    /// count, so a pinned server does not make two loops share one core.
+    public static var coreCount: Int {
+        let online = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        guard let allowed = allowedCPUCount() else { return online }
+        return max(1, min(online, allowed))
+    }
+
+    /// Counts `Cpus_allowed_list` of /proc/self/status (`0-3,6` → 5).
+    static func allowedCPUCount() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 512)
+        while fgets(&line, Int32(line.count), file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("Cpus_allowed_list:") else { continue }
+            var count = 0
+            for part in text.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
+                let bounds = part.split(separator: "-").compactMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                if bounds.count == 2 { count += bounds[1] - bounds[0] + 1 } else if bounds.count == 1 { count += 1 }
+            }
+            return count > 0 ? count : nil
+        }
+        return nil
+    }
 }
