@@ -155,6 +155,18 @@ import Testing
         #expect(try fresh.request("GET", "/api/v1/WhatsApp/action/status", headers: s.auth).status == 504)
     }
 
+    @Test func pipelinedRequests_answerInRequestOrder_evenWhenTheFirstIsSlowest() throws {
+        let s = try Self.setup(timeout: 0.5)
+        defer { s.stop() }
+        s.upstream.setHang(route: "/session/status", true)
+        let responses = try s.http.pipeline([
+            ("GET", "/api/v1/WhatsApp/action/status", s.auth, nil), // answered after the 0.5 s upstream timeout
+            ("GET", "/healthz", [], nil),                            // answered at once, sent second
+            ("POST", "/internal/publish", [], Array(#"{"topicId":"WhatsApp"}"#.utf8)),
+        ])
+        #expect(responses.map(\.status) == [504, 200, 200])
+    }
+
     @Test func saveSettings_switchesTheUpstream_andIsPersisted() throws {
         let s = try Self.setup()
         defer { s.stop() }

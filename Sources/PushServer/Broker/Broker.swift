@@ -61,13 +61,13 @@ final class Broker: Sendable {
         let counter = SendableBox(Atomic<Int>(0))
         let stats = self.stats
         for broker in loopBrokers {
-            group.enter()
-            broker.loop.execute {
-                var n = 0
-                for publication in publications { n += broker.deliver(publication) }
-                counter.value.add(n, ordering: .relaxed)
-                stats.eventsDelivered(n)
-                group.leave()
+            for publication in publications {
+                group.enter()
+                broker.enqueue(publication) { n in
+                    counter.value.add(n, ordering: .relaxed)
+                    stats.eventsDelivered(n)
+                    group.leave()
+                }
             }
         }
         if let completion {

@@ -1,5 +1,6 @@
 import PushCodec
 import PushTransport
+import Synchronization
 
 /// The broker's state for ONE event loop: its sessions and their subscriptions.
 /// Confined to `loop.queue` (checked with `loop.assertOnLoop()`), so subscribe, unsubscribe and
@@ -9,10 +10,35 @@ final class LoopBroker: @unchecked Sendable {
     private var index = TopicIndex()
     private(set) var sessions: [ObjectIdentifier: WAMPSession] = [:]
     private let stats: BrokerStats
+    /// Publications waiting for this loop, with their completions. The only state of a
+    /// LoopBroker touched off its loop, hence the mutex: every publish that arrives while the
+    /// loop is busy joins the next drain, so one flush per connection carries all of them.
+    private let inbox = Mutex<(items: [(Publication, @Sendable (Int) -> Void)], scheduled: Bool)>(([], false))
 
     init(loop: EventLoop, stats: BrokerStats) {
         self.loop = loop
         self.stats = stats
+    }
+
+    /// Queues a publication for this loop; `done` runs on the loop with the sessions reached.
+    func enqueue(_ publication: Publication, done: @escaping @Sendable (Int) -> Void) {
+        let schedule = inbox.withLock { state -> Bool in
+            state.items.append((publication, done))
+            if state.scheduled { return false }
+            state.scheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.drainInbox() } }
+    }
+
+    private func drainInbox() {
+        let batch = inbox.withLock { state -> [(Publication, @Sendable (Int) -> Void)] in
+            let items = state.items
+            state.items.removeAll(keepingCapacity: true)
+            state.scheduled = false
+            return items
+        }
+        for (publication, done) in batch { done(deliver(publication)) }
     }
 
     func add(_ session: WAMPSession) {

@@ -6,10 +6,25 @@ import PushTransport
 /// Loop-confined like the connection it serves: every method runs on `connection.loop.queue`;
 /// closures that leave the loop come back through `loop.execute` before touching state.
 final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
+    /// One pipelined request waiting for its answer; answers leave in request order.
+    private final class Slot: @unchecked Sendable { // written only on the loop
+        var response: HTTPResponse?
+        let keepAlive: Bool
+        init(keepAlive: Bool) { self.keepAlive = keepAlive }
+    }
+
+    /// Requests answered concurrently per connection (pipelining); more wait unread.
+    static let maxInFlight = 64
+
     private let context: ServerContext
     private var parser: HTTPParser
-    /// A request is being answered; later pipelined requests wait in the parser's buffer.
-    private var busy = false
+    private var inFlight: [Slot] = []
+    /// An upgrade request parsed behind unanswered requests: it starts once they are answered.
+    private var pendingUpgrade: HTTPRequest?
+    private var upgrading = false
+    /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
+    private var stopParsing = false
+    private var readingPaused = false
     private var deadline: UInt64
 
     init(context: ServerContext) {
@@ -17,6 +32,8 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
         self.parser = HTTPParser(limits: context.httpLimits)
         self.deadline = MonotonicClock.now() + context.handshakeTimeout
     }
+
+    private var busy: Bool { !inFlight.isEmpty || upgrading || pendingUpgrade != nil }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
         parser.append(UnsafeRawBufferPointer(bytes))
@@ -34,42 +51,74 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
 
     func connectionDidClose(_ connection: Connection) {}
 
+    /// Parses every buffered request and starts answering each at once (up to `maxInFlight`);
+    /// answers are written in request order by `sendReadyResponses`.
     private func processRequests(_ connection: Connection) {
-        while !busy && connection.state == .open {
+        while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
+                && inFlight.count < Self.maxInFlight {
             let request: HTTPRequest
             do {
-                guard let next = try parser.next() else { return }
+                guard let next = try parser.next() else { break }
                 request = next
             } catch {
                 context.counters.httpRejected(status: error.status)
-                respond(connection, .error(error), keepAlive: false)
-                return
+                let slot = Slot(keepAlive: false)
+                slot.response = .error(error)
+                inFlight.append(slot)
+                stopParsing = true
+                break
             }
-            busy = true
-            // Backpressure: while a request is answered (possibly off the loop), stop reading;
-            // pipelined bytes already read wait in the parser.
-            connection.pauseReading()
             if WebSocketHandshake.isUpgradeRequest(request.head) {
-                upgrade(connection, request)
-                return
+                pendingUpgrade = request
+                break
             }
-            let keepAlive = request.head.keepAlive
+            let slot = Slot(keepAlive: request.head.keepAlive)
+            inFlight.append(slot)
+            if !slot.keepAlive { stopParsing = true }
             context.router.handle(request, from: connection) { [self] response in
                 connection.loop.execute { [self] in
                     guard connection.state == .open else { return }
-                    self.busy = false
-                    self.respond(connection, response, keepAlive: keepAlive)
-                    connection.resumeReading()
-                    self.processRequests(connection)
+                    slot.response = response
+                    sendReadyResponses(connection)
                 }
             }
         }
+        // Backpressure: with the pipeline full (or an upgrade deciding), stop reading.
+        let shouldPause = inFlight.count >= Self.maxInFlight || pendingUpgrade != nil || upgrading
+        if shouldPause && !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
+        sendReadyResponses(connection)
+    }
+
+    /// Writes the answers that are ready at the head of the pipeline, in order.
+    private func sendReadyResponses(_ connection: Connection) {
+        var progressed = false
+        while connection.state == .open, let head = inFlight.first, let response = head.response {
+            inFlight.removeFirst()
+            progressed = true
+            respond(connection, response, keepAlive: head.keepAlive)
+        }
+        guard connection.state == .open, progressed || inFlight.isEmpty else { return }
+        if inFlight.isEmpty, let upgradeRequest = pendingUpgrade {
+            pendingUpgrade = nil
+            upgrade(connection, upgradeRequest)
+            return
+        }
+        if readingPaused && inFlight.count < Self.maxInFlight && !upgrading {
+            readingPaused = false
+            connection.resumeReading()
+        }
+        if progressed { processRequests(connection) }
     }
 
     private func respond(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
         let closeAfter = !keepAlive || response.headers.containsToken("close", in: "Connection")
         connection.sendUnbounded(SharedBytes(response.encode(keepAlive: !closeAfter)))
         if closeAfter {
+            stopParsing = true
+            inFlight.removeAll()
             connection.closeAfterFlush()
         } else {
             deadline = MonotonicClock.now() + context.keepAliveIdleTimeout
@@ -77,6 +126,11 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     }
 
     private func upgrade(_ connection: Connection, _ request: HTTPRequest) {
+        upgrading = true
+        if !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
         let upgradeRequest: WebSocketHandshake.UpgradeRequest
         switch WebSocketHandshake.validate(request.head) {
         case .success(let valid): upgradeRequest = valid
@@ -95,6 +149,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
 
     private func finishUpgrade(_ connection: Connection, _ request: HTTPRequest,
                                _ upgradeRequest: WebSocketHandshake.UpgradeRequest, _ decision: UpgradeDecision) {
+        readingPaused = false
         connection.resumeReading()
         switch decision {
         case .reject(let error):
