@@ -34,7 +34,7 @@ public final class Server: Sendable {
         }
         counters = Counters()
         group = LoopGroup(maxConnections: config.limits.maxConnections)
-        broker = Broker(group: group, categories: Categories(config.categories))
+        broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
         let runner = CommandRunner(maxConcurrent: 8)
         let verifier = config.auth.verifyCommand.map {
             ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
@@ -55,7 +55,8 @@ public final class Server: Sendable {
         }
         revocations = RevocationWatcher(store: store, log: log, onRevoked: onRevoked)
         let backend = BackendAuthorization(secret: config.publishSecret)
-        whatsappStats = WhatsAppStats()
+        let metrics = counters.metrics
+        whatsappStats = WhatsAppStats(metrics: counters.metrics)
         committer = GroupCommitter(store: store)
         let webhook = WebhookRoute(committer: committer, broker: broker, secret: config.whatsapp.webhookSecret,
                                    stats: whatsappStats, log: log)
@@ -76,9 +77,11 @@ public final class Server: Sendable {
                                   timeouts: UpstreamTimeouts(connect: min(3, t), request: t, sessionStart: 3 * t))
         let actions = WhatsAppActionsRoute(auth: UserAuthorization(authenticator: authenticator), upstream: upstream,
                                            settings: upstreamSettingsBox, store: store, committer: committer, broker: broker,
-                                           throttle: ChatThrottle(window: 5), log: log)
+                                           throttle: ChatThrottle(window: 5), metrics: counters.metrics, log: log)
+        let loops = group
         let router = Router { r in
             r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
+            r.add("GET", "/metrics", MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
             r.upgrade("/wss", wamp)
             r.upgrade("/", wamp)

@@ -24,8 +24,8 @@ final class Broker: Sendable {
     let stats: BrokerStats
     private let loopBrokers: [LoopBroker]
 
-    init(group: LoopGroup, categories: Categories) {
-        let stats = BrokerStats()
+    init(group: LoopGroup, categories: Categories, metrics: ServerMetrics? = nil) {
+        let stats = BrokerStats(metrics: metrics)
         self.stats = stats
         self.categories = categories
         self.loopBrokers = group.loops.map { LoopBroker(loop: $0, stats: stats) }

@@ -13,21 +13,23 @@ public final class Counters: Sendable {
     private let httpErrors = Atomic<Int>(0)
     private let limitRejections = Atomic<Int>(0)
 
+    let metrics = ServerMetrics()
+
     public init() {}
 
 
     func handshake(_ outcome: HandshakeOutcome) {
         switch outcome {
-        case .accepted: accepted.add(1, ordering: .relaxed)
-        case .unauthorized: unauthorized.add(1, ordering: .relaxed)
-        case .forbidden: forbidden.add(1, ordering: .relaxed)
-        case .rejected: rejected.add(1, ordering: .relaxed)
+        case .accepted: accepted.add(1, ordering: .relaxed); metrics.handshakesAccepted.increment()
+        case .unauthorized: unauthorized.add(1, ordering: .relaxed); metrics.handshakesUnauthorized.increment()
+        case .forbidden: forbidden.add(1, ordering: .relaxed); metrics.handshakesForbidden.increment()
+        case .rejected: rejected.add(1, ordering: .relaxed); metrics.handshakesRejected.increment()
         }
     }
-    func slowConsumer() { slowConsumers.add(1, ordering: .relaxed) }
-    func tlsHandshakeFailed() { tlsFailures.add(1, ordering: .relaxed) }
-    func httpRejected(status: Int) { httpErrors.add(1, ordering: .relaxed) }
-    func connectionLimitReached() { limitRejections.add(1, ordering: .relaxed) }
+    func slowConsumer() { slowConsumers.add(1, ordering: .relaxed); metrics.slowConsumers.increment() }
+    func tlsHandshakeFailed() { tlsFailures.add(1, ordering: .relaxed); metrics.tlsHandshakeFailures.increment() }
+    func httpRejected(status: Int) { httpErrors.add(1, ordering: .relaxed); metrics.malformedRequests.increment() }
+    func connectionLimitReached() { limitRejections.add(1, ordering: .relaxed); metrics.connectionLimitRefusals.increment() }
 
     public func handshakes(_ outcome: HandshakeOutcome) -> Int {
         switch outcome {

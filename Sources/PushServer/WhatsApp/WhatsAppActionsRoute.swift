@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PushCodec
 import PushStore
+import PushTransport
 import Synchronization
 
 /// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with user
@@ -17,6 +18,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
     let committer: GroupCommitter
     let broker: Broker
     let throttle: ChatThrottle
+    let metrics: ServerMetrics
     let log: Logger
 
     private static let methods: [String: String] = [
@@ -82,11 +84,24 @@ struct WhatsAppActionsRoute: HTTPRoute {
     /// Runs an upstream call and maps its errors to the legacy envelope.
     private func call<T: Sendable>(_ body: @escaping @Sendable (UpstreamClient) throws(UpstreamError) -> T,
                                    _ respond: @escaping Respond, _ render: @escaping @Sendable (T) -> HTTPResponse) {
-        upstream.run(body) { result in
+        run(body) { result in
             switch result {
             case .success(let value): respond(render(value))
             case .failure(let error): respond(Self.upstreamFailure(error))
             }
+        }
+    }
+
+    /// Every upstream call goes through here: counted and timed for /metrics.
+    private func run<T: Sendable>(_ body: @escaping @Sendable (UpstreamClient) throws(UpstreamError) -> T,
+                                  _ completion: @escaping @Sendable (Result<T, UpstreamError>) -> Void) {
+        let start = MonotonicClock.now()
+        let metrics = self.metrics
+        upstream.run(body) { result in
+            let ok: Bool
+            if case .success = result { ok = true } else { ok = false }
+            metrics.upstreamCall(ok: ok, seconds: Double(MonotonicClock.now() - start) / 1e9)
+            completion(result)
         }
     }
 
@@ -123,7 +138,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
         }
         guard throttle.admit(chatId) else { return answer("throttled") }
         let committer = self.committer, log = self.log
-        upstream.run({ (c: UpstreamClient) throws(UpstreamError) in try c.fetchMessages(chatId: chatId, limit: limit) }) { result in
+        run({ (c: UpstreamClient) throws(UpstreamError) in try c.fetchMessages(chatId: chatId, limit: limit) }) { result in
             switch result {
             case .failure(let error):
                 log.info("upstream fetchMessages failed; answering from the database", metadata: ["error": "\(error.message)"])
@@ -146,7 +161,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
             return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"chatId\": \"...\", \"message\": \"...\"}.")))
         }
         let committer = self.committer, broker = self.broker
-        upstream.run({ (c: UpstreamClient) throws(UpstreamError) in try c.sendMessage(chatId: chatId, text: text) }) { result in
+        run({ (c: UpstreamClient) throws(UpstreamError) in try c.sendMessage(chatId: chatId, text: text) }) { result in
             let now = Int64(Date().timeIntervalSince1970)
             let row: StoredMessage
             let failure: UpstreamError?

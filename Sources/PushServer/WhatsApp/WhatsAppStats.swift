@@ -7,8 +7,14 @@ final class WhatsAppStats: Sendable {
     }
 
     private let webhooks = Mutex<[WebhookOutcome: Int]>([:])
+    private let metrics: ServerMetrics?
 
-    func webhook(_ outcome: WebhookOutcome) { webhooks.withLock { $0[outcome, default: 0] += 1 } }
+    init(metrics: ServerMetrics? = nil) { self.metrics = metrics }
+
+    func webhook(_ outcome: WebhookOutcome) {
+        webhooks.withLock { $0[outcome, default: 0] += 1 }
+        metrics?.webhook(outcome)
+    }
     func webhooks(_ outcome: WebhookOutcome) -> Int { webhooks.withLock { $0[outcome] ?? 0 } }
     var webhookCounts: [WebhookOutcome: Int] { webhooks.withLock { $0 } }
 }
