@@ -17,6 +17,7 @@ run: build
 
 ## Build and run every test.
 test: deps
+	@scripts/install-deps.sh --optional nginx
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 

@@ -85,6 +85,13 @@ public final class Server: Sendable {
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
             r.upgrade("/wss", wamp)
             r.upgrade("/", wamp)
+            // A plain GET here means the Upgrade header was lost on the way (a proxy without the
+            // WebSocket headers, the legacy 502 setup): say so instead of a bare 404.
+            r.add("GET", "/wss", ClosureRoute { _, _, respond in
+                respond(.error(HTTPError(status: 426, code: "upgrade_required",
+                    message: "GET /wss needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade); a proxy in front may be dropping those headers.",
+                    headers: [("Upgrade", "websocket")])))
+            })
             r.add("POST", "/internal/publish", InternalPublishRoute(broker: broker, authorization: backend))
             r.add("POST", "/internal/tokens", CreateTokenRoute(store: store, authorization: backend))
             r.addPrefix("DELETE", RevokeTokenRoute.prefix, RevokeTokenRoute(store: store, authorization: backend, onRevoked: onRevoked))
@@ -92,6 +99,10 @@ public final class Server: Sendable {
             r.addPrefix("GET", WhatsAppActionsRoute.prefix, actions)
             r.addPrefix("POST", WhatsAppActionsRoute.prefix, actions)
             if config.diagnostics.echo { r.upgrade("/echo", EchoRoute()) }
+            if config.diagnostics.console {
+                r.add("GET", "/console", ConsolePageRoute())
+                r.add("GET", "/console/stats", ConsoleStatsRoute(stats: broker.stats, group: loops))
+            }
         }
         context = ServerContext(config: config, router: router, log: log, counters: counters)
 

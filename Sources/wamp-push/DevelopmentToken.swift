@@ -18,6 +18,8 @@ enum DevelopmentToken {
         print("  token:    \(token)")
         if let secure {
             print("  browser:  wss://\(secure.boundAddress)/wss?authToken=\(token)&userId=admin")
+            print("  doctor:   wamp-push doctor --url wss://\(secure.boundAddress)/wss --user admin --token \(token) --cacert data/tls/cert.pem")
+            print("  console:  https://\(secure.boundAddress)/console?userId=admin&authToken=\(token) (with diagnostics.console on)")
         }
         if let plain {
             print("  plain ws: ws://\(plain.boundAddress)/wss?authToken=\(token)&userId=admin")

@@ -15,7 +15,7 @@ struct WampPush: ParsableCommand {
         commandName: "wamp-push",
         abstract: "WAMP v1 push server: WebSocket (ws/wss) subscribers, token auth, WhatsApp webhooks.",
         version: PushServer.Version.current,
-        subcommands: [Serve.self, TokenCommand.self, PublishCommand.self, SubscribeCommand.self, FakeUpstreamCommand.self],
+        subcommands: [Serve.self, TokenCommand.self, PublishCommand.self, SubscribeCommand.self, FakeUpstreamCommand.self, DoctorCommand.self],
         defaultSubcommand: Serve.self
     )
 }
