@@ -12,7 +12,9 @@ import Testing
         """#.utf8)
     }
 
-    @Test func kill9DuringABurst_losesNothingThatGot200() throws {
+    /// SIGKILL (a crash) and SIGTERM (graceful shutdown: exit 0 within 5 s) in the middle of a burst.
+    @Test(arguments: [SIGKILL, SIGTERM])
+    func signalDuringABurst_losesNothingThatGot200(_ signal: Int32) throws {
         let first = try ServerProcess(arguments: ["serve", "--listen", "127.0.0.1:0", "--db", "data/durable.sqlite", "--log-level", "error"])
         defer { first.stop(); first.removeDirectory() }
         let line = try #require(first.waitForLine(containing: "listening: http://"))
@@ -38,9 +40,10 @@ import Testing
         }
         // Let the burst run, then kill -9 while requests are in flight.
         while acknowledged.value.count < 300 { usleep(5_000) }
-        kill(first.process.processIdentifier, SIGKILL)
+        kill(first.process.processIdentifier, signal)
         stop.mutate { $0 = true }
         group.wait()
+        if signal == SIGTERM { #expect(first.waitForExit(seconds: 5) == 0) }
         let acked = Set(acknowledged.value)
         #expect(acked.count >= 300)
 
