@@ -17,7 +17,7 @@ run: build
 
 ## Build and run every test.
 test: deps
-	@scripts/install-deps.sh --optional nginx
+	@scripts/install-deps.sh --optional nginx chromium
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
