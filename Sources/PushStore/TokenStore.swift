@@ -57,6 +57,14 @@ public final class TokenStore {
     /// Lowercase hex SHA-256 of the token's UTF-8 bytes: the only form the table holds.
     public static func hash(_ token: String) -> String { Digest.hex(Digest.sha256(Array(token.utf8))) }
 
+    /// Keeps only `[A-Za-z0-9-]`: EspoCRM's rule for the `authToken` and `userId` of a handshake,
+    /// applied everywhere a token or user id comes in (handshake, API, CLI, external verifier).
+    public static func strip(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.filter { c in
+            (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "-"
+        }))
+    }
+
     /// 32 random bytes as 64 lowercase hex characters, which survive EspoCRM's `[A-Za-z0-9-]` filter.
     public static func generateToken() -> String { Digest.hex(Digest.randomBytes(32)) }
 

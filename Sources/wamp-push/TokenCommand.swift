@@ -17,7 +17,7 @@ struct TokenCommand: ParsableCommand {
         @Option(name: .long, help: "Lifetime such as 30d, 12h, 45m or 3600s (default: never expires).") var expires: String?
 
         func run() throws {
-            let userId = TokenAdmin.strip(user)
+            let userId = TokenStore.strip(user)
             guard !userId.isEmpty else { throw ValidationError("--user must contain characters of [A-Za-z0-9-]") }
             var expiresAt: Int64?
             if let expires {
@@ -75,7 +75,7 @@ struct TokenCommand: ParsableCommand {
                 }
                 print("revoked 1 token")
             } else if let user {
-                let hashes = try store.sync { db in try TokenStore(database: db).revokeAll(userId: TokenAdmin.strip(user)) }
+                let hashes = try store.sync { db in try TokenStore(database: db).revokeAll(userId: TokenStore.strip(user)) }
                 print("revoked \(hashes.count) token\(hashes.count == 1 ? "" : "s") of \(user)")
             }
         }
@@ -88,12 +88,6 @@ enum TokenAdmin {
         do { return try StoreService(path: config.database) } catch {
             throw ValidationError("cannot open database \(config.database): \(error)")
         }
-    }
-
-    static func strip(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter {
-            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
-        }))
     }
 
     /// `30d`, `12h`, `45m`, `3600s` or plain seconds.

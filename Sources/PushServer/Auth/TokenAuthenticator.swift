@@ -36,25 +36,52 @@ final class TokenAuthenticator: Sendable {
     }
 
     /// EspoCRM strips both query parameters to `[A-Za-z0-9-]`; so do we.
-    static func strip(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter {
-            ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || $0 == "-"
-        }))
+    static func strip(_ s: String) -> String { TokenStore.strip(s) }
+
+    /// The handshake: the token must belong to `userId`. `completion` runs on the caller's thread
+    /// on a cache hit, otherwise on the store queue or a verifier queue.
+    func authenticate(token rawToken: String, userId rawUser: String, completion: @escaping @Sendable (Outcome) -> Void) {
+        let userId = Self.strip(rawUser)
+        guard !userId.isEmpty, !Self.strip(rawToken).isEmpty else {
+            return completion(.unauthorized("The authToken and userId query parameters are required."))
+        }
+        resolve(rawToken) { owner in
+            switch owner {
+            case .outcome(let outcome): completion(outcome)
+            case .owner(let owner, let hash, let active, let expiresAt):
+                completion(Self.judge(userId: userId, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                                      now: Date().timeIntervalSince1970))
+            }
+        }
     }
 
-    /// `completion` runs on the caller's thread on a cache hit, otherwise on the store queue or a
-    /// verifier queue.
-    func authenticate(token rawToken: String, userId rawUser: String, completion: @escaping @Sendable (Outcome) -> Void) {
-        let token = Self.strip(rawToken), userId = Self.strip(rawUser)
-        guard !token.isEmpty, !userId.isEmpty else {
-            completion(.unauthorized("The authToken and userId query parameters are required."))
-            return
+    /// REST actions: the token alone identifies the user (its owner in the table, or the user the
+    /// external verifier names).
+    func authenticateOwner(token rawToken: String, completion: @escaping @Sendable (Outcome) -> Void) {
+        guard !Self.strip(rawToken).isEmpty else { return completion(.unauthorized("A token is required.")) }
+        resolve(rawToken) { owner in
+            switch owner {
+            case .outcome(let outcome): completion(outcome)
+            case .owner(let owner, let hash, let active, let expiresAt):
+                completion(Self.judge(userId: owner, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                                      now: Date().timeIntervalSince1970))
+            }
         }
+    }
+
+    /// Who owns a token: the cache, else the table (on the store queue), else the external
+    /// verifier. An answer that needs no further judging comes back as `.outcome`.
+    private enum Owner: Sendable {
+        case owner(String, hash: String, active: Bool, expiresAt: Int64?)
+        case outcome(Outcome)
+    }
+
+    private func resolve(_ rawToken: String, completion: @escaping @Sendable (Owner) -> Void) {
+        let token = Self.strip(rawToken)
         let hash = TokenStore.hash(token)
         let now = Date().timeIntervalSince1970
         if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
-            completion(Self.judge(userId: userId, owner: entry.userId, active: true, expiresAt: entry.expiresAt, hash: hash, now: now))
-            return
+            return completion(.owner(entry.userId, hash: hash, active: true, expiresAt: entry.expiresAt))
         }
         store.async({ db -> TokenRecord? in
             let tokens = TokenStore(database: db)
@@ -65,64 +92,24 @@ final class TokenAuthenticator: Sendable {
             switch result {
             case .failure(let error):
                 log.error("token look-up failed", metadata: ["error": "\(error)"])
-                completion(.unauthorized("The token could not be checked."))
+                completion(.outcome(.unauthorized("The token could not be checked.")))
             case .success(let record?):
                 if record.isActive {
                     cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
                 }
-                completion(Self.judge(userId: userId, owner: record.userId, active: record.isActive,
-                                      expiresAt: record.expiresAt, hash: hash, now: now))
+                completion(.owner(record.userId, hash: hash, active: record.isActive, expiresAt: record.expiresAt))
             case .success(nil):
-                verifyExternally(token: token, userId: userId, hash: hash, completion: completion)
-            }
-        }
-    }
-
-    /// REST actions: the token alone identifies the user (its owner in the table, or the
-    /// user the external verifier names).
-    func authenticateOwner(token rawToken: String, completion: @escaping @Sendable (Outcome) -> Void) {
-        let token = Self.strip(rawToken)
-        guard !token.isEmpty else { return completion(.unauthorized("A token is required.")) }
-        let hash = TokenStore.hash(token)
-        let now = Date().timeIntervalSince1970
-        if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
-            return completion(Self.judge(userId: entry.userId, owner: entry.userId, active: true, expiresAt: entry.expiresAt, hash: hash, now: now))
-        }
-        store.async({ db in try TokenStore(database: db).record(tokenHash: hash) }) { [self] result in
-            switch result {
-            case .success(let record?):
-                if record.isActive {
-                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
-                }
-                completion(Self.judge(userId: record.userId, owner: record.userId, active: record.isActive,
-                                      expiresAt: record.expiresAt, hash: hash, now: now))
-            case .success(nil):
-                guard let verifier else { return completion(.unauthorized("Unknown token.")) }
+                guard let verifier else { return completion(.outcome(.unauthorized("Unknown token."))) }
                 verifier.verify(token: token) { outcome in
-                    if case .user(let owner) = outcome { completion(.admitted(userId: owner, tokenHash: "external:" + hash)) }
-                    else { completion(.unauthorized("Unknown token.")) }
+                    switch outcome {
+                    case .user(let owner):
+                        completion(.owner(owner, hash: "external:" + hash, active: true, expiresAt: nil))
+                    case .unknown:
+                        completion(.outcome(.unauthorized("Unknown token.")))
+                    case .failed(let reason):
+                        completion(.outcome(.unauthorized("The token could not be verified (\(reason)).")))
+                    }
                 }
-            case .failure:
-                completion(.unauthorized("The token could not be checked."))
-            }
-        }
-    }
-
-    private func verifyExternally(token: String, userId: String, hash: String, completion: @escaping @Sendable (Outcome) -> Void) {
-        guard let verifier else {
-            completion(.unauthorized("Unknown token."))
-            return
-        }
-        verifier.verify(token: token) { outcome in
-            switch outcome {
-            case .user(let owner) where owner == userId:
-                completion(.admitted(userId: userId, tokenHash: "external:" + hash))
-            case .user:
-                completion(.unauthorized("The token belongs to another user."))
-            case .unknown:
-                completion(.unauthorized("Unknown token."))
-            case .failed(let reason):
-                completion(.unauthorized("The token could not be verified (\(reason))."))
             }
         }
     }

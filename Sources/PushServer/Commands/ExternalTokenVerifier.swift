@@ -1,4 +1,5 @@
 import Foundation
+import PushStore
 
 /// Asks an external command who owns a token, as EspoCRM's Pusher runs `php command.php AuthTokenCheck`.
 ///
@@ -77,11 +78,7 @@ public final class ExternalTokenVerifier: Sendable {
     public var commandRuns: Int { cache.computeCount }
 
     /// Keeps only `[A-Za-z0-9-]`, EspoCRM's own rule for tokens in the handshake.
-    static func strip(_ token: String) -> String {
-        String(String.UnicodeScalarView(token.unicodeScalars.filter { c in
-            (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "-"
-        }))
-    }
+    static func strip(_ token: String) -> String { TokenStore.strip(token) }
 
     /// Maps a run to an outcome; messages describe the failure only, never the command line.
     static func outcome(of result: CommandResult, timeout: Double) -> Outcome {

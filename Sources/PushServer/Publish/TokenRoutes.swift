@@ -13,12 +13,12 @@ struct CreateTokenRoute: HTTPRoute {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
             return respond(.error(HTTPError(status: 400, code: "invalid_json", message: "Send a JSON object {\"userId\", \"token\"?, \"expiresAt\"?}.")))
         }
-        guard let rawUser = o["userId"]?.stringValue, !TokenAuthenticator.strip(rawUser).isEmpty else {
+        guard let rawUser = o["userId"]?.stringValue, !TokenStore.strip(rawUser).isEmpty else {
             return respond(.error(HTTPError(status: 400, code: "missing_user", message: "userId must be a non-empty string of [A-Za-z0-9-].")))
         }
         var token: String?
         if let t = o["token"], !t.isNull {
-            guard let s = t.stringValue, !s.isEmpty, TokenAuthenticator.strip(s) == s else {
+            guard let s = t.stringValue, !s.isEmpty, TokenStore.strip(s) == s else {
                 return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "token must be a non-empty string of [A-Za-z0-9-].")))
             }
             token = s
@@ -30,7 +30,7 @@ struct CreateTokenRoute: HTTPRoute {
             }
             expiresAt = n
         }
-        let userId = TokenAuthenticator.strip(rawUser)
+        let userId = TokenStore.strip(rawUser)
         let expiry = expiresAt, given = token
         store.async({ db in
             try TokenStore(database: db).create(userId: userId, token: given, expiresAt: expiry, now: Int64(Date().timeIntervalSince1970))
@@ -59,7 +59,7 @@ struct RevokeTokenRoute: HTTPRoute {
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         if let error = authorization.check(request, context) { return respond(.error(error)) }
         let token = String(request.head.path.dropFirst(Self.prefix.count))
-        guard !token.isEmpty, TokenAuthenticator.strip(token) == token else {
+        guard !token.isEmpty, TokenStore.strip(token) == token else {
             return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "Name the token: DELETE /internal/tokens/<token>.")))
         }
         let hash = TokenStore.hash(token)
