@@ -130,7 +130,10 @@ public final class Server: Sendable {
             }
             let configuration = Listener.Configuration(address: address, tls: tls, sendBufferBytes: config.limits.sendBufferBytes)
             do {
-                bound.append(try Listener(configuration, group: group, onEvent: onEvent) { _ in HTTPConnectionHandler(context: context) })
+                bound.append(try Listener(configuration, group: group, onEvent: onEvent) { connection in
+                    connection.flushesFirst = true // request/response until it upgrades
+                    return HTTPConnectionHandler(context: context)
+                })
             } catch {
                 throw StartupError("cannot listen on \(address): \(error)")
             }

@@ -20,6 +20,17 @@ public final class SharedBytes: @unchecked Sendable {
         self.init(count: bytes.count) { out in _ = out.initializeMemory(as: UInt8.self, from: bytes) }
     }
 
+    /// One block holding `parts` back to back (several frames for one write).
+    public convenience init(joining parts: [SharedBytes]) {
+        self.init(count: parts.reduce(0) { $0 + $1.count }) { out in
+            var offset = 0
+            for part in parts {
+                (out.baseAddress! + offset).copyMemory(from: part.base, byteCount: part.count)
+                offset += part.count
+            }
+        }
+    }
+
     public var buffer: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
     public var array: [UInt8] { Array(buffer) }
 

@@ -52,26 +52,21 @@ final class Broker: Sendable {
         return Publication(uris: uris, payload: payload, userId: userId, exclude: exclude, eligible: eligible)
     }
 
-    /// Delivers publications in order on every loop; `completion` (any queue) gets the number of
-    /// sessions queued.
+    /// Delivers publications in order on every loop; `completion` gets the number of sessions
+    /// queued. It runs on the loop that finishes last, in that loop's turn, so a publisher on
+    /// the same loop is answered before the fan-out's writes go out.
     func publish(_ publications: [Publication], completion: (@Sendable (Int) -> Void)? = nil) {
         guard !publications.isEmpty else { completion?(0); return }
         for _ in publications { stats.eventPublished() }
-        let group = DispatchGroup()
-        let counter = SendableBox(Atomic<Int>(0))
+        let tally = PublishTally(parts: loopBrokers.count * publications.count, completion: completion)
         let stats = self.stats
         for broker in loopBrokers {
             for publication in publications {
-                group.enter()
                 broker.enqueue(publication) { n in
-                    counter.value.add(n, ordering: .relaxed)
                     stats.eventsDelivered(n)
-                    group.leave()
+                    tally.add(n)
                 }
             }
-        }
-        if let completion {
-            group.notify(queue: .global()) { completion(counter.value.load(ordering: .relaxed)) }
         }
     }
 
@@ -95,6 +90,26 @@ final class Broker: Sendable {
     /// Closes every session with 1001 and waits (shutdown; never call from a loop).
     func closeAllSessions(reason: String) {
         for broker in loopBrokers { broker.loop.queue.sync { broker.closeAll(reason: reason) } }
+    }
+}
+
+/// Counts the loops' deliveries of one publish; the last part to report calls the completion.
+final class PublishTally: Sendable {
+    private let remaining: Atomic<Int>
+    private let delivered = Atomic<Int>(0)
+    private let completion: (@Sendable (Int) -> Void)?
+
+    init(parts: Int, completion: (@Sendable (Int) -> Void)?) {
+        remaining = Atomic(parts)
+        self.completion = completion
+    }
+
+    func add(_ n: Int) {
+        delivered.add(n, ordering: .relaxed)
+        // Each part's add is released by its decrement; the last decrement acquires them all.
+        if remaining.subtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+            completion?(delivered.load(ordering: .relaxed))
+        }
     }
 }
 

@@ -29,6 +29,9 @@ final class Publication: Sendable {
     }
 
     var hasFilters: Bool { userId != nil || !exclude.isEmpty || eligible != nil }
+    /// Every subscriber of its single topic receives exactly this frame: runs of these can share
+    /// one block (`LoopBroker.deliverRun`).
+    var isUniform: Bool { targets.count == 1 && !hasFilters }
 
     func admits(_ session: WAMPSession) -> Bool { admitsSession(id: session.sessionId, userId: session.userId) }
 

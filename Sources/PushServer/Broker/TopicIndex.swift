@@ -1,10 +1,18 @@
+/// One entry of a topic's subscriber list. `unowned(unsafe)`: the fan-out walks thousands of
+/// these per event, and a strong reference would cost a retain and a release each. Safe because
+/// `LoopBroker.sessions` holds every indexed session strongly, and a session leaves the index
+/// before it leaves that table.
+struct Subscriber {
+    unowned(unsafe) let session: WAMPSession
+}
+
 /// The subscribers of one topic URI on one loop, grouped by the spelling each subscribed with
 /// (usually one group; a CURIE subscription adds another), so an EVENT can be sent "with the URI
 /// exactly as the client subscribed it" while each spelling is still encoded only once.
 final class Topic {
     let uri: String
     private(set) var spellings: [String] = []
-    fileprivate(set) var groups: [[WAMPSession]] = []
+    fileprivate(set) var groups: [[Subscriber]] = []
 
     init(uri: String) { self.uri = uri }
 
@@ -43,7 +51,7 @@ struct TopicIndex {
             topics[uri] = topic
         }
         let group = topic.groupIndex(for: spelling)
-        topic.groups[group].append(session)
+        topic.groups[group].append(Subscriber(session: session))
         session.subscriptions[uri] = SubscriptionSlot(topic: topic, group: group, slot: topic.groups[group].count - 1)
         return true
     }
@@ -53,9 +61,9 @@ struct TopicIndex {
         guard let entry = session.subscriptions.removeValue(forKey: uri) else { return false }
         let topic = entry.topic
         let last = topic.groups[entry.group].removeLast()
-        if last !== session {
+        if last.session !== session {
             topic.groups[entry.group][entry.slot] = last
-            last.subscriptions[uri]?.slot = entry.slot
+            last.session.subscriptions[uri]?.slot = entry.slot
         }
         if topic.isEmpty { topics[uri] = nil }
         return true

@@ -75,8 +75,10 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
             let slot = Slot(keepAlive: request.head.keepAlive)
             inFlight.append(slot)
             if !slot.keepAlive { stopParsing = true }
+            // Answers computed on the loop (a publish) are written in the same turn, before the
+            // fan-out it caused; answers from other queues hop back.
             context.router.handle(request, from: connection) { [self] response in
-                connection.loop.execute { [self] in
+                connection.loop.executeSoon { [self] in
                     guard connection.state == .open else { return }
                     slot.response = response
                     sendReadyResponses(connection)
@@ -159,6 +161,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
             let accept = WebSocketHandshake.acceptValue(forKey: upgradeRequest.key)
             connection.sendUnbounded(SharedBytes(WebSocketHandshake.switchingProtocolsResponse(accept: accept, subprotocol: subprotocol)))
             context.counters.handshake(.accepted)
+            connection.flushesFirst = false // from now on a subscriber: flushed with the fan-out
             let socket = WebSocketHandler(connection: connection, context: context)
             connection.handler = socket
             socket.session = makeSession(socket)

@@ -37,6 +37,9 @@ public final class Connection: @unchecked Sendable {
 
     var isDirty = false
     var loopSlot = -1
+    /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
+    /// Set by the handler; loop queue only.
+    public var flushesFirst = false
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
          tls: TLSSession?, sendBufferLimit: Int, onEvent: (@Sendable (TransportEvent) -> Void)?) {

@@ -19,13 +19,19 @@ public final class EventLoop: @unchecked Sendable {
     static let maxIOVecs = 512
 
     private var connections: [Connection] = []
+    /// Connections to flush at the end of this turn; `dirtyFirst` (request/response connections)
+    /// goes before `dirty` (fan-out subscribers), so a publisher's answer is on the wire before
+    /// thousands of event writes and its next publishes arrive while they go out.
+    private var dirtyFirst: [Connection] = []
     private var dirty: [Connection] = []
+    private static let queueKey = DispatchSpecificKey<Int>()
     private var flushScheduled = false
     private var ticker: DispatchSourceTimer?
 
     init(index: Int, readBufferBytes: Int = 64 * 1024) {
         self.index = index
         self.queue = DispatchQueue(label: "wamp-push.loop.\(index)", qos: .userInitiated)
+        queue.setSpecific(key: Self.queueKey, value: index)
         self.readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
         self.tlsScratch = .allocate(byteCount: 16 * 1024, alignment: 16)
         self.iovecs = .allocate(capacity: Self.maxIOVecs)
@@ -48,6 +54,15 @@ public final class EventLoop: @unchecked Sendable {
 
     /// Runs `body` on this loop's queue.
     public func execute(_ body: @escaping @Sendable () -> Void) { queue.async(execute: body) }
+
+    /// True when the caller runs on this loop's queue (a queue-specific look-up, not free:
+    /// for per-request decisions, not per delivery).
+    public var isCurrent: Bool { DispatchQueue.getSpecific(key: Self.queueKey) == index }
+
+    /// Runs `body` now if already on this loop, otherwise on its queue.
+    public func executeSoon(_ body: @escaping @Sendable () -> Void) {
+        if isCurrent { body() } else { queue.async(execute: body) }
+    }
 
     /// Number of connections pinned here. Loop queue only.
     public var connectionCount: Int { assertOnLoop(); return connections.count }
@@ -77,7 +92,7 @@ public final class EventLoop: @unchecked Sendable {
     func markDirty(_ connection: Connection) {
         guard !connection.isDirty else { return }
         connection.isDirty = true
-        dirty.append(connection)
+        if connection.flushesFirst { dirtyFirst.append(connection) } else { dirty.append(connection) }
         if !flushScheduled {
             flushScheduled = true
             queue.async { self.flushDirty() }
@@ -86,6 +101,11 @@ public final class EventLoop: @unchecked Sendable {
 
     private func flushDirty() {
         flushScheduled = false
+        if !dirtyFirst.isEmpty {
+            let first = dirtyFirst
+            dirtyFirst.removeAll(keepingCapacity: true)
+            for connection in first { connection.flush() }
+        }
         let batch = dirty
         dirty.removeAll(keepingCapacity: true)
         for connection in batch { connection.flush() }
