@@ -2,6 +2,7 @@
 #define WAMP_PUSH_CSYSTEM_SHIM_H
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 // glibc declares accept4 only under _GNU_SOURCE, which the Glibc module is built without;
 // the symbol is always there, so declare it for Swift.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);

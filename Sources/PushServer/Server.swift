@@ -168,6 +168,7 @@ public final class Server: Sendable {
             for connection in loop.allConnections { connection.close() }
         }
         store.close()
+        group.shutdown()
     }
 
     /// Publishes from inside the process (CLI tests, the WhatsApp module): the same broker call

@@ -89,7 +89,7 @@ final class Broker: Sendable {
 
     /// Closes every session with 1001 and waits (shutdown; never call from a loop).
     func closeAllSessions(reason: String) {
-        for broker in loopBrokers { broker.loop.queue.sync { broker.closeAll(reason: reason) } }
+        for broker in loopBrokers { broker.loop.sync { broker.closeAll(reason: reason) } }
     }
 }
 

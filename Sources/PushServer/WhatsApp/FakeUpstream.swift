@@ -53,10 +53,11 @@ public final class FakeUpstream: Sendable {
         self.baseURL = "http://\(listener.boundAddress)"
     }
 
-    // The listener's accept handler holds it unowned: never leave it accepting past our lifetime.
+    // Never leave the listener accepting, or the loop thread running, past our lifetime.
     deinit {
         stopWebhookPump()
         listener.stop()
+        group.shutdown()
     }
 
     /// Starts accepting connections.
@@ -70,6 +71,7 @@ public final class FakeUpstream: Sendable {
         group.forEachLoopSync { loop in
             for connection in loop.allConnections { connection.close() }
         }
+        group.shutdown()
     }
 
     // MARK: - Inspection

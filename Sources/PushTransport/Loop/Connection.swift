@@ -1,14 +1,15 @@
-import Dispatch
 import Glibc
 import PushCodec
 
 /// One accepted socket, pinned to one `EventLoop` for life.
 ///
-/// Confinement: all mutable state is touched only on `loop.queue`. Other queues (the broker, the
-/// store) hold references but only reach in through `loop.execute { ... }`; that is what the
-/// `@unchecked Sendable` promises. The descriptor is closed exactly once, in the last dispatch
-/// source's cancel handler, so its number cannot be reused while a source still watches it.
-public final class Connection: @unchecked Sendable {
+/// Confinement: all mutable state is touched only on the loop thread. Other threads (the
+/// broker's publishers, the store) hold references but only reach in through
+/// `loop.execute { ... }`; that is what the `@unchecked Sendable` promises. The socket is
+/// registered once, edge-triggered: a read runs until EAGAIN (or a fairness cap, then again next
+/// turn), a blocked write waits for the writable edge. The descriptor is closed exactly once,
+/// in `close()`, after the loop forgot its registration.
+public final class Connection: LoopWatcher, @unchecked Sendable {
     public enum State: Equatable { case open, draining, lingering, closed }
 
     public let id: UInt64
@@ -22,11 +23,14 @@ public final class Connection: @unchecked Sendable {
 
     private let fd: Int32
     private let group: LoopGroup
-    private var readSource: DispatchSourceRead?
-    private var writeSource: DispatchSourceWrite?
-    private var writeSourceRunning = false
+    private var watchToken = -1
+    /// A write hit EAGAIN: the next writable edge resumes the flush.
+    private var writeBlocked = false
+    /// TLS needs the socket writable (handshake or a read that must write first).
+    private var tlsWantsWritable = false
     private var readPaused = false
-    private var liveSources = 0
+    /// Input arrived (an edge fired) while reads were paused: read when resumed.
+    private var readMissed = false
     private var tls: TLSSession?
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
@@ -38,7 +42,7 @@ public final class Connection: @unchecked Sendable {
     var isDirty = false
     var loopSlot = -1
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
-    /// Set by the handler; loop queue only.
+    /// Set by the handler; loop thread only.
     public var flushesFirst = false
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
@@ -55,16 +59,26 @@ public final class Connection: @unchecked Sendable {
         self.onEvent = onEvent
     }
 
-    /// Starts watching the socket. Loop queue only.
+    /// Starts watching the socket. Loop thread only.
     func start() {
         loop.assertOnLoop()
         loop.register(self)
-        let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [unowned self] in self.handleReadable() }
-        source.setCancelHandler { [self] in self.sourceCancelled() }
-        liveSources += 1
-        readSource = source
-        source.resume()
+        watchToken = loop.watch(fd, self)
+        if watchToken < 0 { close() }
+    }
+
+    func loopReadable() { handleReadable() }
+
+    func loopWritable() {
+        if tlsWantsWritable {
+            tlsWantsWritable = false
+            if tlsHandshaking { driveTLSHandshake(); return }
+            handleReadable()
+        }
+        if writeBlocked {
+            writeBlocked = false
+            flush()
+        }
     }
 
     public var isTLS: Bool { tls != nil }
@@ -101,7 +115,7 @@ public final class Connection: @unchecked Sendable {
             switch result {
             case .progress: continue
             case .blocked:
-                enableWriteSource()
+                writeBlocked = true
                 return
             case .waitForRead:
                 return
@@ -110,7 +124,6 @@ public final class Connection: @unchecked Sendable {
                 return
             }
         }
-        disableWriteSource()
         if state == .draining { beginLinger() }
     }
 
@@ -154,56 +167,33 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    private func enableWriteSource() {
-        if writeSource == nil {
-            let source = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
-            source.setEventHandler { [unowned self] in self.handleWritable() }
-            source.setCancelHandler { [self] in self.sourceCancelled() }
-            liveSources += 1
-            writeSource = source
-        }
-        if !writeSourceRunning {
-            writeSourceRunning = true
-            writeSource?.resume()
-        }
-    }
-
-    private func disableWriteSource() {
-        if writeSourceRunning {
-            writeSourceRunning = false
-            writeSource?.suspend()
-        }
-    }
-
-    private func handleWritable() {
-        if tlsHandshaking {
-            driveTLSHandshake()
-            return
-        }
-        flush()
-    }
-
     // MARK: Reading
 
-    /// Stops delivering reads (e.g. while a token check runs off the loop).
+    /// Stops delivering reads (e.g. while a token check runs off the loop). Costs no system
+    /// call: input that arrives meanwhile is noted and read on resume.
     public func pauseReading() {
         loop.assertOnLoop()
         guard !readPaused, state != .closed else { return }
         readPaused = true
-        readSource?.suspend()
     }
 
     public func resumeReading() {
         loop.assertOnLoop()
         guard readPaused, state != .closed else { return }
         readPaused = false
-        readSource?.resume()
-        // TLS may hold decrypted bytes the socket no longer signals.
-        if tls?.hasBufferedPlaintext == true { loop.queue.async { self.handleReadable() } }
+        // An edge that fired while paused will not fire again; TLS may hold decrypted bytes.
+        if readMissed || tls?.hasBufferedPlaintext == true {
+            readMissed = false
+            loop.execute { self.handleReadable() }
+        }
     }
 
     private func handleReadable() {
-        guard state != .closed, !readPaused else { return }
+        guard state != .closed else { return }
+        if readPaused {
+            readMissed = true
+            return
+        }
         if tlsHandshaking {
             driveTLSHandshake()
             if tlsHandshaking || state == .closed { return }
@@ -216,7 +206,7 @@ public final class Connection: @unchecked Sendable {
                 switch tls.read(into: loop.readBuffer) {
                 case .bytes(let count): n = count
                 case .wantRead: return
-                case .wantWrite: enableWriteSource(); return
+                case .wantWrite: tlsWantsWritable = true; return
                 case .closed: peerClosed(); return
                 case .failed: close(); return
                 }
@@ -232,9 +222,13 @@ public final class Connection: @unchecked Sendable {
             handler?.connection(self, didRead: UnsafeMutableRawBufferPointer(rebasing: loop.readBuffer[0..<n]))
             if tls != nil && tlsRetryLength > 0 && !outbound.isEmpty { flush() }
         }
-        // Fairness cap reached: come back after other connections had their turn.
-        if state != .closed && !readPaused && tls?.hasBufferedPlaintext == true {
-            loop.queue.async { self.handleReadable() }
+        // Edge-triggered: input may be left that no new edge will announce. Paused: read it on
+        // resume. Fairness cap reached: come back later in this turn, after the others.
+        guard state != .closed else { return }
+        if readPaused {
+            readMissed = true
+        } else if reads == 8 {
+            loop.execute { self.handleReadable() }
         }
     }
 
@@ -243,12 +237,11 @@ public final class Connection: @unchecked Sendable {
         switch tls.handshake() {
         case .complete:
             tlsHandshaking = false
-            disableWriteSource()
             if !outbound.isEmpty { loop.markDirty(self) }
         case .wantRead:
-            disableWriteSource()
+            break
         case .wantWrite:
-            enableWriteSource()
+            tlsWantsWritable = true
         case .failed(let reason):
             onEvent?(.tlsHandshakeFailed(peer: peer?.description ?? "?", reason: reason))
             close()
@@ -278,7 +271,8 @@ public final class Connection: @unchecked Sendable {
         lingerDeadline = MonotonicClock.now() + MonotonicClock.seconds(2)
         if readPaused {
             readPaused = false
-            readSource?.resume()
+            // Drain what arrived while paused, so the peer's FIN is seen.
+            loop.execute { self.handleReadable() }
         }
     }
 
@@ -287,29 +281,15 @@ public final class Connection: @unchecked Sendable {
         guard state != .closed else { return }
         state = .closed
         loop.unregister(self)
+        loop.unwatch(watchToken)
+        watchToken = -1
         outbound.removeAll()
-        if let readSource {
-            if readPaused { readSource.resume(); readPaused = false }
-            readSource.cancel()
-        }
-        if let writeSource {
-            if !writeSourceRunning { writeSource.resume(); writeSourceRunning = true }
-            writeSource.cancel()
-        }
         tls = nil
+        Socket.close(fd)
+        group.releaseConnection()
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)
-    }
-
-    private func sourceCancelled() {
-        liveSources -= 1
-        if liveSources == 0 {
-            Socket.close(fd)
-            group.releaseConnection()
-            readSource = nil
-            writeSource = nil
-        }
     }
 
     func tick(now: UInt64) {

@@ -1,13 +1,29 @@
-import Dispatch
+import CSystem
+import Foundation
 import Glibc
+import Synchronization
 
-/// One serial queue that owns a set of connections; one loop per core.
+/// Something watched by a loop's epoll. Called on the loop thread only.
+protocol LoopWatcher: AnyObject {
+    /// Input, end of input or an error is pending (edge-triggered: read until EAGAIN).
+    func loopReadable()
+    /// The socket became writable again.
+    func loopWritable()
+}
+
+/// One thread, one epoll instance, one set of connections; one loop per core.
+///
+/// A loop turn: wait for socket events, handle them, run the tasks queued for this loop,
+/// run the ticker when due, then flush every connection written to during the turn once.
+/// That last step is what batches a fan-out: however many events a turn queued for a
+/// connection, they leave in one write.
 ///
 /// Confinement: every `var` below and every connection pinned to this loop is touched only on
-/// `queue` (`assertOnLoop()` checks it). That is why the class can be `@unchecked Sendable`:
-/// other queues only ever call `execute`, which hops onto `queue`.
+/// the loop thread (`assertOnLoop()` checks it in debug builds). That is why the class can be
+/// `@unchecked Sendable`: other threads only ever call `execute` (a mutex-protected task list
+/// plus an eventfd wake-up) or `sync`. Sockets are registered once, edge-triggered, for input
+/// and output, so pausing reads or waiting for output costs no system call.
 public final class EventLoop: @unchecked Sendable {
-    public let queue: DispatchQueue
     public let index: Int
 
     /// Shared by every connection of this loop: reads land here, and only a partial frame is
@@ -18,62 +34,179 @@ public final class EventLoop: @unchecked Sendable {
     let iovecs: UnsafeMutablePointer<iovec>
     static let maxIOVecs = 512
 
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private let events: UnsafeMutablePointer<epoll_event>
+    private static let eventCapacity: Int32 = 1024
+    private static let wakeToken = UInt64.max
+
+    /// Tasks from other threads; `wakePending` avoids one eventfd write per task. `finished`
+    /// (under the same lock) turns later tasks into inline calls once the thread has ended.
+    private let remoteTasks = Mutex<(tasks: [@Sendable () -> Void], finished: Bool)>(([], false))
+    private let wakePending = Atomic<Bool>(false)
+    /// Tasks queued by the loop itself: run later in this turn, without a lock.
+    private var localTasks: [() -> Void] = []
+    /// The loop thread, or `Self.ended` once it has ended (the loop then belongs to whoever calls).
+    private let threadID = Atomic<UInt>(0)
+    private static let ended = UInt.max
+    private let stopping = Atomic<Bool>(false)
+    private let stopped = DispatchSemaphoreBox()
+
+    /// Watchers by registration slot; the epoll token carries slot and generation, so an event
+    /// left over from a closed socket never reaches a newer watcher in the same slot.
+    private var watchers: [(watcher: LoopWatcher?, generation: UInt32)] = []
+    private var freeSlots: [Int] = []
+
     private var connections: [Connection] = []
     /// Connections to flush at the end of this turn; `dirtyFirst` (request/response connections)
     /// goes before `dirty` (fan-out subscribers), so a publisher's answer is on the wire before
-    /// thousands of event writes and its next publishes arrive while they go out.
+    /// thousands of event writes.
     private var dirtyFirst: [Connection] = []
     private var dirty: [Connection] = []
-    private static let queueKey = DispatchSpecificKey<Int>()
-    private var flushScheduled = false
-    private var ticker: DispatchSourceTimer?
+    private var flushing: [Connection] = []
+    private static let tickNanoseconds = MonotonicClock.seconds(0.25)
+    private var nextTick: UInt64 = 0
 
     init(index: Int, readBufferBytes: Int = 64 * 1024) {
         self.index = index
-        self.queue = DispatchQueue(label: "wamp-push.loop.\(index)", qos: .userInitiated)
-        queue.setSpecific(key: Self.queueKey, value: index)
         self.readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
         self.tlsScratch = .allocate(byteCount: 16 * 1024, alignment: 16)
         self.iovecs = .allocate(capacity: Self.maxIOVecs)
+        self.events = .allocate(capacity: Int(Self.eventCapacity))
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK) | Int32(EFD_CLOEXEC))
+        precondition(epollFD >= 0 && wakeFD >= 0, "epoll_create1/eventfd failed: errno \(errno)")
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue
+        event.data.u64 = Self.wakeToken
+        precondition(epoll_ctl(epollFD, EPOLL_CTL_ADD, wakeFD, &event) == 0)
+        let thread = Thread { [self] in run() }
+        thread.name = "wamp-push.loop.\(index)"
+        thread.start()
     }
 
     deinit {
         readBuffer.deallocate()
         tlsScratch.deallocate()
         iovecs.deallocate()
+        events.deallocate()
+        Glibc.close(epollFD)
+        Glibc.close(wakeFD)
+    }
+
+    // MARK: Threads
+
+    /// True when the caller runs on this loop's thread (or the thread has ended).
+    public var isCurrent: Bool {
+        let id = threadID.load(ordering: .acquiring)
+        return id == pthread_self() || id == Self.ended
     }
 
     /// Checks confinement in debug builds (every test run); compiled out of release builds,
-    /// where it would cost a thread-local look-up on each delivery of a fan-out.
+    /// where it would cost a look-up on each delivery of a fan-out.
     @inline(__always)
     public func assertOnLoop() {
         #if DEBUG
-        dispatchPrecondition(condition: .onQueue(queue))
+        precondition(isCurrent, "must run on event loop \(index)")
         #endif
     }
 
-    /// Runs `body` on this loop's queue.
-    public func execute(_ body: @escaping @Sendable () -> Void) { queue.async(execute: body) }
-
-    /// True when the caller runs on this loop's queue (a queue-specific look-up, not free:
-    /// for per-request decisions, not per delivery).
-    public var isCurrent: Bool { DispatchQueue.getSpecific(key: Self.queueKey) == index }
-
-    /// Runs `body` now if already on this loop, otherwise on its queue.
-    public func executeSoon(_ body: @escaping @Sendable () -> Void) {
-        if isCurrent { body() } else { queue.async(execute: body) }
+    /// Runs `body` on this loop: later in the current turn when called from the loop itself,
+    /// otherwise in the loop's next turn (waking it up).
+    public func execute(_ body: @escaping @Sendable () -> Void) {
+        let id = threadID.load(ordering: .acquiring)
+        if id == pthread_self() {
+            localTasks.append(body)
+            return
+        }
+        let queued = id != Self.ended && remoteTasks.withLock { state -> Bool in
+            if state.finished { return false }
+            state.tasks.append(body)
+            return true
+        }
+        guard queued else { return body() }
+        if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
+            var one: UInt64 = 1
+            _ = Glibc.write(wakeFD, &one, 8)
+        }
     }
 
-    /// Number of connections pinned here. Loop queue only.
+    /// Runs `body` now if already on this loop, otherwise on the loop.
+    public func executeSoon(_ body: @escaping @Sendable () -> Void) {
+        if isCurrent { body() } else { execute(body) }
+    }
+
+    /// Runs `body` on the loop and waits for it (start-up, shutdown, tests; never from a loop).
+    public func sync<T>(_ body: @escaping () -> T) -> T {
+        if threadID.load(ordering: .acquiring) == Self.ended { return body() }
+        precondition(!isCurrent, "EventLoop.sync called from its own loop")
+        let result = ResultBox<T>()
+        let done = DispatchSemaphoreBox()
+        let box = UncheckedBox(body)
+        execute {
+            result.value = box.value()
+            done.signal()
+        }
+        done.wait()
+        return result.value!
+    }
+
+    /// Ends the loop thread after its current turn and waits for it. Connections still open
+    /// are left as they are (the server closes them first).
+    func shutdown() {
+        guard !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        if isCurrent { return }
+        var one: UInt64 = 1
+        _ = Glibc.write(wakeFD, &one, 8)
+        stopped.wait()
+    }
+
+    // MARK: Watching sockets
+
+    /// Registers `fd` for input and output, edge-triggered; returns the token for `unwatch`.
+    func watch(_ fd: Int32, _ watcher: LoopWatcher) -> Int {
+        assertOnLoop()
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            watchers[slot].watcher = watcher
+        } else {
+            slot = watchers.count
+            watchers.append((watcher, 0))
+        }
+        var event = epoll_event()
+        event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
+        event.data.u64 = UInt64(watchers[slot].generation) << 32 | UInt64(slot)
+        if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
+            // Only on exhaustion (ENOMEM/ENOSPC): the caller closes the socket.
+            watchers[slot].watcher = nil
+            freeSlots.append(slot)
+            return -1
+        }
+        return slot
+    }
+
+    /// Forgets a registration. The socket leaves the epoll set when it is closed (every socket
+    /// here is CLOEXEC, so no child keeps it open); a stale event is dropped by generation.
+    func unwatch(_ slot: Int) {
+        assertOnLoop()
+        guard slot >= 0, slot < watchers.count else { return }
+        watchers[slot].watcher = nil
+        watchers[slot].generation &+= 1
+        freeSlots.append(slot)
+    }
+
+    // MARK: Connections
+
+    /// Number of connections pinned here. Loop thread only.
     public var connectionCount: Int { assertOnLoop(); return connections.count }
 
-    /// A snapshot of this loop's connections. Loop queue only.
+    /// A snapshot of this loop's connections. Loop thread only.
     public var allConnections: [Connection] { assertOnLoop(); return connections }
 
     func register(_ connection: Connection) {
         connection.loopSlot = connections.count
         connections.append(connection)
-        startTickerIfNeeded()
     }
 
     func unregister(_ connection: Connection) {
@@ -88,41 +221,109 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     /// Queues `connection` for one flush at the end of this loop turn: every frame queued to it
-    /// before then leaves in a single write (the Dispatch form of corking).
+    /// before then leaves in a single write (the event-loop form of corking).
     func markDirty(_ connection: Connection) {
         guard !connection.isDirty else { return }
         connection.isDirty = true
         if connection.flushesFirst { dirtyFirst.append(connection) } else { dirty.append(connection) }
-        if !flushScheduled {
-            flushScheduled = true
-            queue.async { self.flushDirty() }
+    }
+
+    // MARK: The loop
+
+    private func run() {
+        threadID.store(pthread_self(), ordering: .releasing)
+        nextTick = MonotonicClock.now() + Self.tickNanoseconds
+        while !stopping.load(ordering: .acquiring) {
+            let n = epoll_wait(epollFD, events, Self.eventCapacity, waitMilliseconds())
+            if n > 0 {
+                for i in 0..<Int(n) { handle(events[i]) }
+            }
+            runTasks()
+            let now = MonotonicClock.now()
+            if now >= nextTick {
+                nextTick = now + Self.tickNanoseconds
+                tick(now: now)
+            }
+            flushDirty()
         }
+        // Tasks that raced with the stop still run, here; later ones run inline on their caller.
+        let leftovers = remoteTasks.withLock { state -> [@Sendable () -> Void] in
+            state.finished = true
+            defer { state.tasks = [] }
+            return state.tasks
+        }
+        for task in leftovers { task() }
+        for task in localTasks { task() }
+        localTasks = []
+        threadID.store(Self.ended, ordering: .releasing)
+        stopped.signal()
+    }
+
+    private func waitMilliseconds() -> Int32 {
+        if !localTasks.isEmpty || !dirty.isEmpty || !dirtyFirst.isEmpty { return 0 }
+        if connections.isEmpty { return -1 }
+        let now = MonotonicClock.now()
+        return now >= nextTick ? 0 : Int32((nextTick - now) / 1_000_000) + 1
+    }
+
+    private func handle(_ event: epoll_event) {
+        let token = event.data.u64
+        if token == Self.wakeToken {
+            var value: UInt64 = 0
+            _ = Glibc.read(wakeFD, &value, 8)
+            return
+        }
+        let slot = Int(token & 0xFFFF_FFFF)
+        guard slot < watchers.count, watchers[slot].generation == UInt32(token >> 32),
+              let watcher = watchers[slot].watcher else { return }
+        let flags = event.events
+        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
+            watcher.loopReadable()
+        }
+        // The watcher may have closed (and its slot been reused) while reading.
+        if flags & EPOLLOUT.rawValue != 0, watchers[slot].generation == UInt32(token >> 32),
+           let watcher = watchers[slot].watcher {
+            watcher.loopWritable()
+        }
+    }
+
+    /// Runs the tasks queued so far: other threads' first (publishes, completions), then the
+    /// loop's own. Tasks they queue run in the next pass, still before this turn's flush.
+    private func runTasks() {
+        var passes = 0
+        repeat {
+            passes += 1
+            wakePending.store(false, ordering: .releasing)
+            let remote = remoteTasks.withLock { state -> [@Sendable () -> Void] in
+                if state.tasks.isEmpty { return [] }
+                let taken = state.tasks
+                state.tasks.removeAll(keepingCapacity: true)
+                return taken
+            }
+            for task in remote { task() }
+            if !localTasks.isEmpty {
+                let local = localTasks
+                localTasks.removeAll(keepingCapacity: true)
+                for task in local { task() }
+            }
+        } while !localTasks.isEmpty && passes < 4
     }
 
     private func flushDirty() {
-        flushScheduled = false
         if !dirtyFirst.isEmpty {
-            let first = dirtyFirst
-            dirtyFirst.removeAll(keepingCapacity: true)
-            for connection in first { connection.flush() }
+            swap(&flushing, &dirtyFirst)
+            for connection in flushing { connection.flush() }
+            flushing.removeAll(keepingCapacity: true)
         }
-        let batch = dirty
-        dirty.removeAll(keepingCapacity: true)
-        for connection in batch { connection.flush() }
+        if !dirty.isEmpty {
+            swap(&flushing, &dirty)
+            for connection in flushing { connection.flush() }
+            flushing.removeAll(keepingCapacity: true)
+        }
     }
 
-    /// One timer per loop drives every connection's timeouts; no per-connection timer.
-    private func startTickerIfNeeded() {
-        guard ticker == nil else { return }
-        let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(250), leeway: .milliseconds(50))
-        timer.setEventHandler { [unowned self] in self.tick() }
-        timer.resume()
-        ticker = timer
-    }
-
-    private func tick() {
-        let now = MonotonicClock.now()
+    /// One clock per loop drives every connection's timeouts; no per-connection timer.
+    private func tick(now: UInt64) {
         var i = 0
         // A tick may close connections (which swap-removes them), so walk by index carefully.
         while i < connections.count {
@@ -131,9 +332,21 @@ public final class EventLoop: @unchecked Sendable {
             if i < connections.count && connections[i] === connection { i += 1 }
         }
     }
+}
 
-    func stopTicker() {
-        ticker?.cancel()
-        ticker = nil
-    }
+/// A semaphore usable from Swift 6 closures (DispatchSemaphore is Sendable; this names intent).
+final class DispatchSemaphoreBox: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    func signal() { semaphore.signal() }
+    func wait() { semaphore.wait() }
+}
+
+/// Carries a value written by one thread and read by another after a semaphore hand-off.
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
+
+private final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -2,10 +2,12 @@ import Dispatch
 import Glibc
 import Synchronization
 
-/// A listening socket. Accepts on its own serial queue and pins each new connection to a loop.
+/// A listening socket, watched by one event loop (the accepting loop), which pins each new
+/// connection to a loop round-robin: a connection for the accepting loop starts in the same
+/// turn, one for another loop is handed over with `execute`.
 ///
-/// Confinement: `source` and `backoff` are touched only on `acceptQueue`.
-public final class Listener: @unchecked Sendable {
+/// Confinement: `watchToken` and `accepting` are touched only on the accepting loop's thread.
+public final class Listener: LoopWatcher, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var address: SocketAddress
         public var tls: TLSContext?
@@ -26,8 +28,9 @@ public final class Listener: @unchecked Sendable {
     private let group: LoopGroup
     private let makeHandler: HandlerFactory
     private let onEvent: (@Sendable (TransportEvent) -> Void)?
-    private let acceptQueue: DispatchQueue
-    private var source: DispatchSourceRead?
+    private let acceptLoop: EventLoop
+    private var watchToken = -1
+    private var accepting = false
     private let fd: Int32
     private let ids = Atomic<UInt64>(1)
 
@@ -42,29 +45,35 @@ public final class Listener: @unchecked Sendable {
         self.fd = try Socket.listen(on: configuration.address)
         self.boundAddress = Socket.localAddress(fd) ?? configuration.address
         self.info = ListenerInfo(name: boundAddress.description, isTLS: configuration.tls != nil)
-        self.acceptQueue = DispatchQueue(label: "wamp-push.accept.\(boundAddress)")
+        // Listeners take turns, so two listeners do not both load the first loop.
+        self.acceptLoop = group.next()
     }
 
     public func start() {
-        acceptQueue.sync {
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: acceptQueue)
-            let fd = self.fd
-            source.setEventHandler { [unowned self] in self.acceptPending() }
-            source.setCancelHandler { Socket.close(fd) }
-            self.source = source
-            source.resume()
+        acceptLoop.sync {
+            self.accepting = true
+            self.watchToken = self.acceptLoop.watch(self.fd, self)
         }
     }
 
     /// Stops accepting and closes the listening socket. Open connections are not touched.
     public func stop() {
-        acceptQueue.sync {
-            source?.cancel()
-            source = nil
+        acceptLoop.sync {
+            guard self.watchToken >= 0 else { return }
+            self.accepting = false
+            self.acceptLoop.unwatch(self.watchToken)
+            self.watchToken = -1
+            Socket.close(self.fd)
         }
     }
 
+    func loopReadable() { acceptPending() }
+    func loopWritable() {}
+
+    /// Accepts until the backlog is empty (edge-triggered), at most 256 per turn so a connection
+    /// storm cannot starve the loop's own connections.
     private func acceptPending() {
+        guard accepting else { return }
         for _ in 0..<256 {
             switch Socket.accept(fd) {
             case .accepted(let client, let peer):
@@ -77,16 +86,21 @@ public final class Listener: @unchecked Sendable {
             case .wouldBlock:
                 return
             case .exhausted(let error):
-                // Out of descriptors: pause accepting briefly instead of spinning on the event.
+                // Out of descriptors: try again in 100 ms instead of spinning. No new edge
+                // comes for connections already waiting, hence the explicit retry.
                 onEvent?(.acceptFailed(error.description))
-                source?.suspend()
-                acceptQueue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in self?.source?.resume() }
+                let loop = acceptLoop
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+                    guard let listener = self else { return }
+                    loop.execute { listener.acceptPending() }
+                }
                 return
             case .failed(let error):
                 onEvent?(.acceptFailed(error.description))
                 return
             }
         }
+        acceptLoop.execute { [weak self] in self?.acceptPending() }
     }
 
     private func hand(_ fd: Int32, peer: SocketAddress?) {
@@ -98,7 +112,7 @@ public final class Listener: @unchecked Sendable {
         let group = self.group
         let onEvent = self.onEvent
         let makeHandler = self.makeHandler
-        loop.execute {
+        loop.executeSoon {
             var session: TLSSession?
             if let tlsContext {
                 session = tlsContext.makeServerSession(fd: fd)

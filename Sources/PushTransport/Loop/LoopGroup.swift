@@ -37,9 +37,15 @@ public final class LoopGroup: Sendable {
 
     func releaseConnection() { openConnections.wrappingSubtract(1, ordering: .relaxed) }
 
-    /// Runs `body` once on every loop and waits (never call from a loop queue).
-    public func forEachLoopSync(_ body: (EventLoop) -> Void) {
-        for loop in loops { loop.queue.sync { body(loop) } }
+    /// Runs `body` once on every loop and waits (never call from a loop thread).
+    public func forEachLoopSync(_ body: @escaping (EventLoop) -> Void) {
+        for loop in loops { loop.sync { body(loop) } }
+    }
+
+    /// Ends every loop thread (after the server closed its connections). Afterwards a loop runs
+    /// tasks inline on whoever calls, so late completions still find their state.
+    public func shutdown() {
+        for loop in loops { loop.shutdown() }
     }
 }
 
@@ -70,3 +76,4 @@ public enum System {
         return nil
     }
 }
+

@@ -55,7 +55,10 @@ public enum Socket {
         }
         if fd < 0 {
             switch errno {
-            case EAGAIN, EWOULDBLOCK, EINTR, ECONNABORTED: return .wouldBlock
+            // A connection reset while queued is gone; the backlog may hold more (edge-triggered
+            // callers accept until EAGAIN), so try again.
+            case EINTR, ECONNABORTED: return accept(listenFD)
+            case EAGAIN, EWOULDBLOCK: return .wouldBlock
             case EMFILE, ENFILE, ENOBUFS, ENOMEM: return .exhausted(SocketError("accept4"))
             default: return .failed(SocketError("accept4"))
             }
