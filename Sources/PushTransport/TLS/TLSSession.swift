@@ -43,7 +43,12 @@ public final class TLSSession {
         errno = 0
         let result = SSL_do_handshake(ssl)
         let savedErrno = errno
-        if result == 1 { return .complete }
+        if result == 1 {
+            // From now on an idle connection gives its 16 KiB+ read/write buffers back. Not
+            // during the handshake: there every flight would free, wipe and reallocate them.
+            _ = wp_SSL_set_mode(ssl, WP_SSL_MODE_RELEASE_BUFFERS)
+            return .complete
+        }
         switch classify(result, savedErrno: savedErrno, operation: "TLS handshake") {
         case .wantRead: return .wantRead
         case .wantWrite: return .wantWrite
@@ -87,10 +92,10 @@ public final class TLSSession {
         }
     }
 
-    /// True while decrypted bytes wait inside OpenSSL: the socket will not signal readability
-    /// for them, so the transport must keep reading until this turns false.
+    /// True while bytes wait inside OpenSSL (decrypted, or records read ahead and not yet
+    /// processed): the socket will not signal them again, so the transport must keep reading.
     public var hasBufferedPlaintext: Bool {
-        SSL_pending(ssl) > 0
+        SSL_has_pending(ssl) == 1
     }
 
     /// Sends close_notify once, best effort; never waits for the peer's reply.
