@@ -60,9 +60,16 @@ public final class TokenStore {
     /// Keeps only `[A-Za-z0-9-]`: EspoCRM's rule for the `authToken` and `userId` of a handshake,
     /// applied everywhere a token or user id comes in (handshake, API, CLI, external verifier).
     public static func strip(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.filter { c in
-            (c >= "A" && c <= "Z") || (c >= "a" && c <= "z") || (c >= "0" && c <= "9") || c == "-"
-        }))
+        // Usually nothing to strip (a hex token, a user id): return the string itself.
+        if s.utf8.allSatisfy(isKept) { return s }
+        return String(decoding: s.utf8.filter(isKept), as: UTF8.self)
+    }
+
+    /// `[A-Za-z0-9-]`; every other byte (any byte of a multi-byte character included) goes.
+    @inline(__always)
+    private static func isKept(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z")) || (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || c == UInt8(ascii: "-")
     }
 
     /// 32 random bytes as 64 lowercase hex characters, which survive EspoCRM's `[A-Za-z0-9-]` filter.

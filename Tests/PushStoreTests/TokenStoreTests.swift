@@ -13,6 +13,14 @@ import Testing
         #expect(TokenStore.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
     }
 
+    @Test func strip_keepsOnlyLettersDigitsAndDash() {
+        #expect(TokenStore.strip("abc-DEF-019") == "abc-DEF-019")
+        #expect(TokenStore.strip(" a_b.c/d\u{0}e ") == "abcde")
+        #expect(TokenStore.strip("tökén✓1") == "tkn1")   // every byte of a multi-byte character goes
+        #expect(TokenStore.strip("") == "")
+        #expect(TokenStore.strip("!!") == "")
+    }
+
     @Test func generateToken_is64LowercaseHexAndRandom() {
         let a = TokenStore.generateToken(), b = TokenStore.generateToken()
         #expect(a.utf8.count == 64)

@@ -17,7 +17,13 @@ public final class SharedBytes: @unchecked Sendable {
     }
 
     public convenience init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
-        self.init(count: bytes.count) { out in _ = out.initializeMemory(as: UInt8.self, from: bytes) }
+        self.init(count: bytes.count) { out in
+            // Contiguous sources (arrays, buffers) are one memcpy; others go element by element.
+            let copied: Void? = bytes.withContiguousStorageIfAvailable { source in
+                if source.count > 0 { out.baseAddress!.copyMemory(from: source.baseAddress!, byteCount: source.count) }
+            }
+            if copied == nil { _ = out.initializeMemory(as: UInt8.self, from: bytes) }
+        }
     }
 
     /// One block holding `parts` back to back (several frames for one write).

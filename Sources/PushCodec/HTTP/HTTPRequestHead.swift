@@ -45,7 +45,35 @@ public struct HTTPRequestHead: Sendable, Equatable {
         }
     }
 
-    public func queryValue(_ name: String) -> String? { queryItems.first { $0.name == name }?.value }
+    /// The first value of `name` in the query (form-decoded), found in one pass over the bytes
+    /// without decoding the other parameters (the upgrade reads two of them per handshake).
+    public func queryValue(_ name: String) -> String? {
+        guard var query else { return nil }
+        return query.withUTF8 { bytes -> String? in
+            var name = name
+            return name.withUTF8 { wanted -> String? in
+                var start = 0
+                while start <= bytes.count {
+                    var end = start
+                    while end < bytes.count && bytes[end] != UInt8(ascii: "&") { end += 1 }
+                    var eq = start
+                    while eq < end && bytes[eq] != UInt8(ascii: "=") { eq += 1 }
+                    if Self.formEquals(UnsafeBufferPointer(rebasing: bytes[start..<eq]), wanted) {
+                        return eq < end ? Self.formDecode(UnsafeBufferPointer(rebasing: bytes[(eq + 1)..<end])) : ""
+                    }
+                    start = end + 1
+                }
+                return nil
+            }
+        }
+    }
+
+    /// Whether form-encoded `encoded` decodes to exactly `plain` (fast path: equal bytes).
+    private static func formEquals(_ encoded: UnsafeBufferPointer<UInt8>, _ plain: UnsafeBufferPointer<UInt8>) -> Bool {
+        if encoded.count == plain.count && encoded.elementsEqual(plain) { return true }
+        if !encoded.contains(UInt8(ascii: "%")) && !encoded.contains(UInt8(ascii: "+")) { return false }
+        return Array(formDecode(encoded).utf8) == Array(plain)
+    }
 
     /// HTTP/1.1 defaults to keep-alive unless `Connection: close`; HTTP/1.0 needs `Connection: keep-alive`.
     public var keepAlive: Bool {
@@ -55,14 +83,25 @@ public struct HTTPRequestHead: Sendable, Equatable {
     }
 
     static func formDecode(_ s: Substring) -> String {
+        var s = s
+        return s.withUTF8 { formDecode($0) }
+    }
+
+    static func formDecode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        // Nothing to decode (the usual token or id): one copy straight into the String.
+        if !bytes.contains(UInt8(ascii: "%")) && !bytes.contains(UInt8(ascii: "+")) {
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var out = [UInt8]()
-        out.reserveCapacity(s.utf8.count)
-        var it = Array(s.utf8)[...]
-        while let c = it.popFirst() {
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        while i < bytes.count {
+            let c = bytes[i]
+            i += 1
             if c == UInt8(ascii: "+") { out.append(UInt8(ascii: " ")); continue }
-            if c == UInt8(ascii: "%"), it.count >= 2, let h = hexValue(it[it.startIndex]), let l = hexValue(it[it.startIndex + 1]) {
+            if c == UInt8(ascii: "%"), i + 1 < bytes.count, let h = hexValue(bytes[i]), let l = hexValue(bytes[i + 1]) {
                 out.append(h << 4 | l)
-                it = it.dropFirst(2)
+                i += 2
                 continue
             }
             out.append(c)
