@@ -137,6 +137,9 @@ else
             CASES+=("fanout-$subs-$payload-wss|fanout --subscribers $subs --payload $payload --seconds 4 --tls|120|wp")
         done
     done
+    # The same fan-out with one publisher (8 publishes in flight instead of 32): how much of
+    # the figure comes from batching several publishes into one write per connection.
+    CASES+=("fanout-10000-64-ws-1pub|fanout --subscribers 10000 --payload 64 --seconds 4 --publishers 1 --window 32|120|both")
     CASES+=(
         "latency-10000-10|latency --subscribers 10000 --rate 10 --seconds 10|120|both"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 10|60|both"

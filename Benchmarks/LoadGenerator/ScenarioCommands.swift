@@ -9,8 +9,9 @@ struct FanoutCommand: ParsableCommand {
     @Option(help: "Size of each published JSON object in bytes (64 or 1024).") var payload = 64
     @Option(help: "Publish this many events.") var events: Int?
     @Option(help: "Publish for this many seconds.") var seconds: Double?
-    @Option(help: "Events per subscriber published but not yet received, at most.") var window = 32
-    @Option(help: "Keep-alive publish connections.") var publishers = 1
+    @Option(help: "Events per subscriber published but not yet received, at most.") var window = 64
+    @Option(help: "Keep-alive publish connections (several publishers, as several web workers of a CRM would be).")
+    var publishers = 4
     @Option(help: "Publish requests in flight per connection (pipelining).") var depth = 8
     @Option(help: "Connections in their handshake at once while subscribing.") var connectConcurrency = 256
 

@@ -21,9 +21,13 @@ public final class RunControl: Sendable {
     let handshakes = Atomic<Int>(0)
     /// Events the driver published (set before `stop`, read by workers to count the lost tail).
     let published = Atomic<Int>(0)
+    /// Independent publish streams (one per publish connection): event `seq` belongs to stream
+    /// `seq % sequenceStreams`, and order is checked within each stream only, because the server
+    /// owes no order between requests on different connections.
+    let sequenceStreams: Int
     private let firstErrorText = Mutex<String?>(nil)
 
-    init() {}
+    init(sequenceStreams: Int = 1) { self.sequenceStreams = max(1, sequenceStreams) }
 
     /// Remembers the first failure reason, for the one diagnostic line a run prints.
     func noteError(_ text: String) {

@@ -12,7 +12,7 @@ final class WebSocketClient: PolledConnection {
     private(set) var stage = Stage.awaitingHead
     private var head: [UInt8] = []
     private var carry = FrameCarry()
-    private(set) var tracker = SequenceTracker()
+    private(set) var tracker: StreamSequenceTracker
     private var probed = false
     /// Reached WELCOME (and sent SUBSCRIBE, for a subscriber).
     private(set) var isReady = false
@@ -22,6 +22,7 @@ final class WebSocketClient: PolledConnection {
 
     init(fd: Int32, worker: Worker, tls: TLSContext?, upgrade: [UInt8]) {
         self.upgrade = upgrade
+        self.tracker = StreamSequenceTracker(streams: worker.control.sequenceStreams)
         super.init(fd: fd, worker: worker, tls: tls)
     }
 

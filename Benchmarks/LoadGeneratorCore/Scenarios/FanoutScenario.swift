@@ -29,7 +29,7 @@ public struct FanoutOptions: Sendable {
     public var targetUser: (@Sendable (Int64) -> String?)?
 
     public init(subscribers: Int, payloadBytes: Int = 64, events: Int? = nil, seconds: Double? = nil, rate: Double? = nil,
-                window: Int = 32, publishers: Int = 1, pipelineDepth: Int = 8, connectConcurrency: Int = 256,
+                window: Int = 64, publishers: Int = 4, pipelineDepth: Int = 8, connectConcurrency: Int = 256,
                 drainSeconds: Double = 3, name: String = "fanout", targetUser: (@Sendable (Int64) -> String?)? = nil) {
         self.subscribers = subscribers
         self.payloadBytes = payloadBytes
@@ -51,7 +51,7 @@ public enum FanoutScenario {
         guard options.subscribers > 0 else { throw BenchError("--subscribers must be at least 1") }
         guard options.events != nil || options.seconds != nil else { throw BenchError("give --events or --seconds") }
         let tls = try target.tlsContext()
-        let control = RunControl()
+        let control = RunControl(sequenceStreams: options.publishers)
         let driver = FanoutDriver(target: target, options: options, control: control, tls: tls)
         let plans = target.plans(connections: options.subscribers, concurrency: options.connectConcurrency, subscribe: true, tls: tls)
         let results = try Runner.run(plans: plans, control: control, driver: driver)
@@ -178,7 +178,9 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
             } else if published * Int64(subscribers) - delivered >= Int64(options.window) * Int64(subscribers) {
                 return 1
             }
-            guard let publisher = leastBusyPublisher() else { return 1 }
+            // Round-robin, so that seq % publishers names the connection (the order stream).
+            let publisher = publishers[Int(published % Int64(publishers.count))]
+            guard publisher.isUsable && publisher.inFlight < options.pipelineDepth else { return 1 }
             let seq = published
             var body = request.body(seq: seq, ts: MonotonicClock.nanoseconds())
             if let user = options.targetUser?(seq) { body = Self.restrict(body, to: user) }
@@ -204,10 +206,6 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
 
     private func idlePublisher() -> HTTPKeepAliveClient? {
         publishers.first { $0.isUsable && $0.inFlight == 0 }
-    }
-
-    private func leastBusyPublisher() -> HTTPKeepAliveClient? {
-        publishers.filter { $0.isUsable && $0.inFlight < options.pipelineDepth }.min { $0.inFlight < $1.inFlight }
     }
 
     private func finish(at time: Int64) {
