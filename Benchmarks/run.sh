@@ -103,6 +103,13 @@ start_server() { # name
     stop_server
     case "$1" in
     wamp-push)
+        if [ ! -d "$WP_DIR" ]; then
+            # Seen once (cause unknown): the work directory vanished between runs. Say so and
+            # start again from a fresh database rather than abort the whole bench.
+            log "   !! $WP_DIR disappeared; recreating it with a new token"
+            mkdir -p "$WP_DIR"
+            TOKEN=$("$BIN/wamp-push" token create --user bench --db "$WP_DIR/bench.sqlite")
+        fi
         # cwd = work dir: the generated development certificate lands in its data/tls.
         (cd "$WP_DIR" && exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve --listen "127.0.0.1:$WP_PORT" \
             --listen "tls://127.0.0.1:$WP_TLS_PORT" --db "$WP_DIR/bench.sqlite" --log-level error) >>"$LOGS/wamp-push.log" 2>&1 &
