@@ -136,7 +136,9 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
             }
             if now > phaseDeadline {
                 fail("subscriptions not confirmed: \(control.probed.load(ordering: .relaxed)) of \(live) got the probe event")
-            } else if now >= nextProbe, let publisher = idlePublisher() {
+            } else if now >= nextProbe, publishers.allSatisfy({ $0.inFlight == 0 }), let publisher = idlePublisher() {
+                // One probe at a time: a server slow to answer one must not keep a second one
+                // in flight on another connection forever.
                 publisher.sendRequest(request.request(body: request.probeBody()), now: now)
                 nextProbe = now + 100_000_000
             }
