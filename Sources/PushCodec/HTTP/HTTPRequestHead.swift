@@ -34,19 +34,9 @@ public struct HTTPRequestHead: Sendable, Equatable {
         return target[target.index(after: q)...]
     }
 
-    /// Query parameters, `+` and percent-escapes decoded; malformed escapes are kept literally.
-    public var queryItems: [(name: String, value: String)] {
-        guard let query else { return [] }
-        return query.split(separator: "&", omittingEmptySubsequences: true).map { pair in
-            if let eq = pair.firstIndex(of: "=") {
-                return (name: Self.formDecode(pair[..<eq]), value: Self.formDecode(pair[pair.index(after: eq)...]))
-            }
-            return (name: Self.formDecode(pair), value: "")
-        }
-    }
-
-    /// The first value of `name` in the query (form-decoded), found in one pass over the bytes
-    /// without decoding the other parameters (the upgrade reads two of them per handshake).
+    /// The first value of `name` in the query, found in one pass over the bytes without decoding
+    /// the other parameters (the upgrade reads two per handshake). `+` and percent-escapes are
+    /// decoded; malformed escapes are kept literally.
     public func queryValue(_ name: String) -> String? {
         guard var query else { return nil }
         return query.withUTF8 { bytes -> String? in
@@ -80,11 +70,6 @@ public struct HTTPRequestHead: Sendable, Equatable {
         if headers.containsToken("close", in: "Connection") { return false }
         if version == .http1_0 { return headers.containsToken("keep-alive", in: "Connection") }
         return true
-    }
-
-    static func formDecode(_ s: Substring) -> String {
-        var s = s
-        return s.withUTF8 { formDecode($0) }
     }
 
     static func formDecode(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
