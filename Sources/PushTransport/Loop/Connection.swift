@@ -109,7 +109,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Writes what is queued: one `sendmsg` of every queued frame, until the kernel pushes back.
     func flush() {
         isDirty = false
-        guard state == .open || state == .draining, !tlsHandshaking else { return }
+        // Blocked: the writable edge resumes the flush; trying now would only meet EAGAIN again.
+        guard state == .open || state == .draining, !tlsHandshaking, !writeBlocked else { return }
         while !outbound.isEmpty {
             let result = tls == nil ? writePlain() : writeTLS()
             switch result {
