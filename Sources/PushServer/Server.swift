@@ -24,7 +24,9 @@ public final class Server: Sendable {
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
     /// `StartupError` whose description is the one line to print.
-    public init(config: ServerConfig, log: Logger) throws(StartupError) {
+    /// `clock` measures connection deadlines (tests pass a fake one to step through them).
+    public init(config: ServerConfig, log: Logger,
+                clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) throws(StartupError) {
         do { try ConfigLoader.validate(config) } catch { throw StartupError(error.description) }
         self.config = config
         self.log = log
@@ -33,7 +35,10 @@ public final class Server: Sendable {
             throw StartupError("cannot open database \(config.database): \(error)")
         }
         counters = Counters()
-        group = LoopGroup(maxConnections: config.limits.maxConnections)
+        group = LoopGroup(maxConnections: config.limits.maxConnections,
+                          addressQuota: AddressQuota(limit: config.limits.maxConnectionsPerAddress,
+                                                     exemptLoopback: config.limits.addressLimitsExemptLoopback),
+                          clock: clock)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
         let runner = CommandRunner(maxConcurrent: 8)
         let verifier = config.auth.verifyCommand.map {
@@ -45,7 +50,8 @@ public final class Server: Sendable {
                             timeoutSeconds: config.accessCheck.timeoutSeconds, runner: runner)
             : nil
         authenticator = TokenAuthenticator(store: store, verifier: verifier, log: log)
-        let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log)
+        let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log,
+                                    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession)
         let store = self.store
         let broker = self.broker
         let authenticator = self.authenticator
@@ -117,6 +123,18 @@ public final class Server: Sendable {
             case .connectionLimitReached(let limit):
                 counters.connectionLimitReached()
                 log.warning("connection refused: limit reached", metadata: ["limit": "\(limit)"])
+            case .addressLimitReached(let peer, let limit):
+                counters.addressLimitReached()
+                if let suppressed = counters.logThrottle.allow(.addressLimit) {
+                    log.warning("connection refused: too many from one address", metadata: [
+                        "peer": "\(peer)", "limit": "\(limit)", "key": "limits.maxConnectionsPerAddress", "suppressed": "\(suppressed)"])
+                }
+            case .deadlinePassed(let phase, let peer):
+                counters.deadlinePassed(phase)
+                if let suppressed = counters.logThrottle.allow(.deadline) {
+                    log.info("connection closed: deadline passed", metadata: [
+                        "phase": "\(phase.rawValue)", "peer": "\(peer)", "suppressed": "\(suppressed)"])
+                }
             case .acceptFailed(let reason):
                 log.error("accept failed", metadata: ["reason": "\(reason)"])
             }
@@ -128,7 +146,7 @@ public final class Server: Sendable {
             if let files = spec.tls {
                 tls = try Self.loadTLS(files, dataDirectory: config.dataDirectory, log: log)
             }
-            let configuration = Listener.Configuration(address: address, tls: tls, sendBufferBytes: config.limits.sendBufferBytes)
+            let configuration = Listener.Configuration(address: address, tls: tls, policy: config.limits.connectionPolicy)
             do {
                 bound.append(try Listener(configuration, group: group, onEvent: onEvent) { connection in
                     connection.flushesFirst = true // request/response until it upgrades

@@ -209,7 +209,11 @@ import Testing
     }
 
     @Test func slowConsumer_isClosed_whileFastOneGetsEverythingInOrder() throws {
-        let server = try TestServer { $0.limits.sendBufferBytes = 64 * 1024 }
+        let server = try TestServer {
+            $0.limits.sendBufferBytes = 64 * 1024
+            $0.limits.outputHighWatermarkBytes = 32 * 1024
+            $0.limits.outputLowWatermarkBytes = 8 * 1024
+        }
         defer { server.stop() }
         let token = try server.createToken(user: "admin")
         let slow = try server.wamp(user: "admin", token: token)

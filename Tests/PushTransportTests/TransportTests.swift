@@ -20,16 +20,16 @@ final class BulkSender: ConnectionHandler {
     func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
         // One shared 64 KiB block queued many times: exercises writev, partial writes and EAGAIN.
         let block = SharedBytes(count: 65536) { out in for i in 0..<out.count { out[i] = UInt8(truncatingIfNeeded: i) } }
-        for _ in 0..<(total / block.count) { connection.sendUnbounded(block) }
+        for _ in 0..<(total / block.count) { connection.sendReply(block) }
         connection.closeAfterFlush()
     }
     func connectionTick(_ connection: Connection, now: UInt64) {}
     func connectionDidClose(_ connection: Connection) {}
 }
 
-func startListener(_ group: LoopGroup, sendBuffer: Int = 1 << 20,
+func startListener(_ group: LoopGroup, policy: ConnectionPolicy = ConnectionPolicy(),
                    _ make: @escaping @Sendable (Connection) -> ConnectionHandler) throws -> Listener {
-    let listener = try Listener(.init(address: try SocketAddress.parse("127.0.0.1:0"), sendBufferBytes: sendBuffer),
+    let listener = try Listener(.init(address: try SocketAddress.parse("127.0.0.1:0"), policy: policy),
                                 group: group, makeHandler: make)
     listener.start()
     return listener
@@ -87,7 +87,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
             func connectionTick(_ connection: Connection, now: UInt64) {}
             func connectionDidClose(_ connection: Connection) {}
         }
-        let listener = try startListener(group, sendBuffer: 4096) { _ in Filler(result) }
+        let listener = try startListener(group, policy: ConnectionPolicy(highWatermark: 4096, lowWatermark: 1024, sendBufferLimit: 4096)) { _ in Filler(result) }
         defer { listener.stop() }
         let client = try BlockingClient(listener.boundAddress)
         try client.write([1])

@@ -109,7 +109,7 @@ final class LoopBroker: @unchecked Sendable {
     /// Queues the publication's shared frames to every admitted subscriber on this loop; each
     /// connection is flushed once at the end of the loop turn. Returns the sessions reached.
     func deliver(_ publication: Publication) -> Int {
-        loop.assertOnLoop()
+        loop.preconditionOnLoop() // once per walk; each delivery checks again in debug builds
         var walk = FanoutWalk()
         for target in publication.targets {
             guard let topic = index.topic(target.uri) else { continue }
@@ -131,7 +131,7 @@ final class LoopBroker: @unchecked Sendable {
     /// turn costs one queue entry and one iovec per subscriber, not one per event.
     /// Returns the sessions reached (the same for every publication of the run).
     func deliverRun(_ run: [Publication]) -> Int {
-        loop.assertOnLoop()
+        loop.preconditionOnLoop()
         let uri = run[0].targets[0].uri
         guard let topic = index.topic(uri) else { return 0 }
         var walk = FanoutWalk()

@@ -1,9 +1,14 @@
 /// One entry of a topic's subscriber list. `unowned(unsafe)`: the fan-out walks thousands of
 /// these per event, and a strong reference would cost a retain and a release each. Safe because
 /// `LoopBroker.sessions` holds every indexed session strongly, and a session leaves the index
-/// before it leaves that table.
+/// before it leaves that table. Debug builds (every test run) use checked `unowned`, so a
+/// broken invariant traps at the stale read instead of reading freed memory.
 struct Subscriber {
+    #if DEBUG
+    unowned let session: WAMPSession
+    #else
     unowned(unsafe) let session: WAMPSession
+    #endif
 }
 
 /// The subscribers of one topic URI on one loop, grouped by the spelling each subscribed with

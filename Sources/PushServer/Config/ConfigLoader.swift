@@ -115,6 +115,14 @@ public enum ConfigLoader {
         }
         if l.maxFrameBytes < 125 { throw ConfigError("limits.maxFrameBytes", "must be at least 125 (control frames)") }
         if l.sendBufferBytes < 4096 { throw ConfigError("limits.sendBufferBytes", "must be at least 4096") }
+        if l.outputHighWatermarkBytes > l.sendBufferBytes {
+            throw ConfigError("limits.outputHighWatermarkBytes",
+                              "must not exceed limits.sendBufferBytes (\(l.outputHighWatermarkBytes) > \(l.sendBufferBytes))")
+        }
+        if l.outputLowWatermarkBytes >= l.outputHighWatermarkBytes {
+            throw ConfigError("limits.outputLowWatermarkBytes",
+                              "must be below limits.outputHighWatermarkBytes (\(l.outputLowWatermarkBytes) ≥ \(l.outputHighWatermarkBytes))")
+        }
         if let secret = config.publishSecret, secret.isEmpty {
             throw ConfigError("publishSecret", "must not be empty (omit it to allow loopback publishers only)")
         }
@@ -197,7 +205,11 @@ public enum ConfigLoader {
     private static func limits(_ value: JSONValue, _ l: inout ServerConfig.Limits) throws(ConfigError) {
         let o = try object(value, "limits")
         try allowOnly(o, "limits", ["maxConnections", "maxFrameBytes", "maxMessageBytes", "maxRequestBytes",
-                                    "handshakeTimeoutSeconds", "pingIntervalSeconds", "sendBufferBytes"])
+                                    "handshakeTimeoutSeconds", "pingIntervalSeconds", "sendBufferBytes",
+                                    "idleTimeoutSeconds", "requestTimeoutSeconds", "closeTimeoutSeconds",
+                                    "drainTimeoutSeconds", "lingerTimeoutSeconds",
+                                    "outputHighWatermarkBytes", "outputLowWatermarkBytes", "maxSubscriptionsPerSession",
+                                    "maxConnectionsPerAddress", "addressLimitsExemptLoopback"])
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }
         if let v = o["maxFrameBytes"] { l.maxFrameBytes = try positiveInt(v, "limits.maxFrameBytes") }
         if let v = o["maxMessageBytes"] { l.maxMessageBytes = try positiveInt(v, "limits.maxMessageBytes") }
@@ -205,6 +217,21 @@ public enum ConfigLoader {
         if let v = o["sendBufferBytes"] { l.sendBufferBytes = try positiveInt(v, "limits.sendBufferBytes") }
         if let v = o["handshakeTimeoutSeconds"] { l.handshakeTimeoutSeconds = try number(v, "limits.handshakeTimeoutSeconds", min: 0.001) }
         if let v = o["pingIntervalSeconds"] { l.pingIntervalSeconds = try number(v, "limits.pingIntervalSeconds", min: 0.001) }
+        let seconds: [(String, WritableKeyPath<ServerConfig.Limits, Double>)] = [
+            ("idleTimeoutSeconds", \.idleTimeoutSeconds), ("requestTimeoutSeconds", \.requestTimeoutSeconds),
+            ("closeTimeoutSeconds", \.closeTimeoutSeconds), ("drainTimeoutSeconds", \.drainTimeoutSeconds),
+            ("lingerTimeoutSeconds", \.lingerTimeoutSeconds),
+        ]
+        for (key, path) in seconds {
+            if let v = o[key] { l[keyPath: path] = try number(v, "limits." + key, min: 0.001) }
+        }
+        if let v = o["outputHighWatermarkBytes"] { l.outputHighWatermarkBytes = try positiveInt(v, "limits.outputHighWatermarkBytes") }
+        if let v = o["outputLowWatermarkBytes"] { l.outputLowWatermarkBytes = try positiveInt(v, "limits.outputLowWatermarkBytes") }
+        if let v = o["maxSubscriptionsPerSession"] { l.maxSubscriptionsPerSession = try positiveInt(v, "limits.maxSubscriptionsPerSession") }
+        if let v = o["maxConnectionsPerAddress"] {
+            l.maxConnectionsPerAddress = v.int64Value == 0 ? 0 : try positiveInt(v, "limits.maxConnectionsPerAddress")
+        }
+        if let v = o["addressLimitsExemptLoopback"] { l.addressLimitsExemptLoopback = try bool(v, "limits.addressLimitsExemptLoopback") }
     }
 
     // MARK: Typed readers, each naming the key on failure

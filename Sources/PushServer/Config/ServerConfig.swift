@@ -1,3 +1,5 @@
+import PushTransport
+
 /// Everything `wamp-push serve` runs with. Built from defaults, then the config file, then
 /// `WAMP_PUSH_*` variables, then flags (each layer overrides the one before); see
 /// Docs/configuration.md for every key.
@@ -29,7 +31,30 @@ public struct ServerConfig: Sendable, Equatable {
         public var handshakeTimeoutSeconds = 10.0
         public var pingIntervalSeconds = 60.0
         public var sendBufferBytes = 1_048_576
+        /// Deadlines of the other connection phases (see `ConnectionPolicy`).
+        public var idleTimeoutSeconds = 60.0
+        public var requestTimeoutSeconds = 60.0
+        public var closeTimeoutSeconds = 3.0
+        public var drainTimeoutSeconds = 5.0
+        public var lingerTimeoutSeconds = 2.0
+        /// Output queued past the high watermark pauses reading a connection until it is back at the low one.
+        public var outputHighWatermarkBytes = 262_144
+        public var outputLowWatermarkBytes = 65_536
+        public var maxSubscriptionsPerSession = 256
+        /// Per source address (IPv4 address, IPv6 /64); 0 = no limit. Loopback is exempt unless
+        /// `addressLimitsExemptLoopback` is false (a same-host proxy sends every browser from 127.0.0.1).
+        public var maxConnectionsPerAddress = 1_000
+        public var addressLimitsExemptLoopback = true
         public init() {}
+
+        /// The transport's view of these limits.
+        public var connectionPolicy: ConnectionPolicy {
+            ConnectionPolicy(handshakeSeconds: handshakeTimeoutSeconds, busySeconds: requestTimeoutSeconds,
+                             idleSeconds: idleTimeoutSeconds, closingSeconds: closeTimeoutSeconds,
+                             drainingSeconds: drainTimeoutSeconds, lingeringSeconds: lingerTimeoutSeconds,
+                             highWatermark: outputHighWatermarkBytes, lowWatermark: outputLowWatermarkBytes,
+                             sendBufferLimit: sendBufferBytes)
+        }
     }
 
     public struct Category: Sendable, Equatable {

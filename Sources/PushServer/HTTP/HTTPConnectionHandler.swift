@@ -3,8 +3,14 @@ import PushTransport
 
 /// The first stage of every connection: parses HTTP/1.1 requests (keep-alive, pipelining),
 /// answers them in order through the router, and hands an accepted upgrade to `WebSocketHandler`.
-/// Loop-confined like the connection it serves: every method runs on `connection.loop.queue`;
-/// closures that leave the loop come back through `loop.execute` before touching state.
+/// Loop-confined like the connection it serves: every method runs on the connection's loop
+/// thread; closures that leave the loop come back through `loop.execute` before touching state.
+///
+/// Deadlines and output limits are the connection's (`ConnectionPolicy`); this handler only says
+/// which phase it is in: `.handshake` while a request is arriving, `.busy` while answers are
+/// owed (restarted by each answer), `.idle` between requests. It answers no buffered request
+/// while the connection's output is congested, so a client that pipelines and never reads
+/// stops costing memory at the high watermark.
 final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// One pipelined request waiting for its answer; answers leave in request order.
     private final class Slot: @unchecked Sendable { // written only on the loop
@@ -25,28 +31,23 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
     private var stopParsing = false
     private var readingPaused = false
-    private var deadline: UInt64
 
     init(context: ServerContext) {
         self.context = context
         self.parser = HTTPParser(limits: context.httpLimits)
-        self.deadline = MonotonicClock.now() + context.handshakeTimeout
     }
 
     private var busy: Bool { !inFlight.isEmpty || upgrading || pendingUpgrade != nil }
 
     func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
         parser.append(UnsafeRawBufferPointer(bytes))
+        // The first byte of a keep-alive request starts its (handshake-long) arrival deadline.
+        if connection.phase == .idle { connection.enter(.handshake) }
         processRequests(connection)
     }
 
-    func connectionTick(_ connection: Connection, now: UInt64) {
-        // While a request is being answered (an upstream call may take its own timeout), the
-        // connection is ours to keep open; the clock restarts once the answer is queued.
-        guard !busy, now >= deadline, connection.state == .open else { return }
-        // An unfinished request or upgrade past its deadline, or an idle keep-alive connection.
-        context.log.debug("closing idle or slow HTTP connection", metadata: ["peer": "\(connection.peer?.description ?? "?")"])
-        connection.close()
+    func connectionOutputDrained(_ connection: Connection) {
+        processRequests(connection)
     }
 
     func connectionDidClose(_ connection: Connection) {}
@@ -55,7 +56,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// answers are written in request order by `sendReadyResponses`.
     private func processRequests(_ connection: Connection) {
         while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
-                && inFlight.count < Self.maxInFlight {
+                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
             let request: HTTPRequest
             do {
                 guard let next = try parser.next() else { break }
@@ -91,6 +92,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
             readingPaused = true
             connection.pauseReading()
         }
+        if busy && connection.phase != .busy { connection.enter(.busy) }
         sendReadyResponses(connection)
     }
 
@@ -117,13 +119,15 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
 
     private func respond(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
         let closeAfter = !keepAlive || response.headers.containsToken("close", in: "Connection")
-        connection.sendUnbounded(SharedBytes(response.encode(keepAlive: !closeAfter)))
+        connection.sendReply(SharedBytes(response.encode(keepAlive: !closeAfter)))
         if closeAfter {
             stopParsing = true
             inFlight.removeAll()
             connection.closeAfterFlush()
+        } else if !inFlight.isEmpty {
+            connection.enter(.busy) // progress: the next answer gets a fresh deadline
         } else {
-            deadline = MonotonicClock.now() + context.keepAliveIdleTimeout
+            connection.enter(parser.hasBufferedBytes ? .handshake : .idle)
         }
     }
 
@@ -159,7 +163,7 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
             respond(connection, .error(error), keepAlive: false)
         case .accept(let subprotocol, let makeSession):
             let accept = WebSocketHandshake.acceptValue(forKey: upgradeRequest.key)
-            connection.sendUnbounded(SharedBytes(WebSocketHandshake.switchingProtocolsResponse(accept: accept, subprotocol: subprotocol)))
+            connection.sendReply(SharedBytes(WebSocketHandshake.switchingProtocolsResponse(accept: accept, subprotocol: subprotocol)))
             context.counters.handshake(.accepted)
             connection.flushesFirst = false // from now on a subscriber: flushed with the fan-out
             let socket = WebSocketHandler(connection: connection, context: context)

@@ -1,3 +1,4 @@
+import PushTransport
 import Synchronization
 
 /// Process-wide event counters (lock-free; bumped from any loop).
@@ -13,10 +14,15 @@ public final class Counters: Sendable {
     private let httpErrors = Atomic<Int>(0)
     private let limitRejections = Atomic<Int>(0)
 
+    private let addressRefusals = Atomic<Int>(0)
+    private let deadlines = Atomic<Int>(0)
+    private let subscriptionRefusals = Atomic<Int>(0)
+
     let metrics = ServerMetrics()
+    /// Keeps refusal log lines to a few per minute under a flood.
+    let logThrottle = LogThrottle()
 
     public init() {}
-
 
     func handshake(_ outcome: HandshakeOutcome) {
         switch outcome {
@@ -30,6 +36,9 @@ public final class Counters: Sendable {
     func tlsHandshakeFailed() { tlsFailures.add(1, ordering: .relaxed); metrics.tlsHandshakeFailures.increment() }
     func httpRejected(status: Int) { httpErrors.add(1, ordering: .relaxed); metrics.malformedRequests.increment() }
     func connectionLimitReached() { limitRejections.add(1, ordering: .relaxed); metrics.connectionLimitRefusals.increment() }
+    func addressLimitReached() { addressRefusals.add(1, ordering: .relaxed); metrics.addressLimitRefusals.increment() }
+    func deadlinePassed(_ phase: ConnectionPhase) { deadlines.add(1, ordering: .relaxed); metrics.deadlinePassed(phase) }
+    func subscriptionLimitReached() { subscriptionRefusals.add(1, ordering: .relaxed); metrics.subscriptionLimitRefusals.increment() }
 
     public func handshakes(_ outcome: HandshakeOutcome) -> Int {
         switch outcome {
@@ -43,4 +52,7 @@ public final class Counters: Sendable {
     public var tlsHandshakeFailures: Int { tlsFailures.load(ordering: .relaxed) }
     public var malformedHTTPRequests: Int { httpErrors.load(ordering: .relaxed) }
     public var connectionsRefusedAtLimit: Int { limitRejections.load(ordering: .relaxed) }
+    public var connectionsRefusedPerAddress: Int { addressRefusals.load(ordering: .relaxed) }
+    public var deadlinesPassed: Int { deadlines.load(ordering: .relaxed) }
+    public var subscriptionsRefused: Int { subscriptionRefusals.load(ordering: .relaxed) }
 }

@@ -17,6 +17,8 @@ final class ServerMetrics: Sendable {
     let handshakesAccepted, handshakesUnauthorized, handshakesForbidden, handshakesRejected: Counter
     let eventsPublished, eventsDelivered, slowConsumers: Counter
     let tlsHandshakeFailures, malformedRequests, connectionLimitRefusals: Counter
+    let addressLimitRefusals, subscriptionLimitRefusals: Counter
+    private let deadlineCounters: [ConnectionPhase: Counter]
     private let webhookCounters: [WhatsAppStats.WebhookOutcome: Counter]
     let upstreamSucceeded, upstreamFailed: Counter
     let upstreamLatency: CoreMetrics.Timer
@@ -40,6 +42,13 @@ final class ServerMetrics: Sendable {
         tlsHandshakeFailures = counter("wamp_push_tls_handshake_failures_total")
         malformedRequests = counter("wamp_push_http_rejected_total")
         connectionLimitRefusals = counter("wamp_push_connections_refused_total")
+        addressLimitRefusals = counter("wamp_push_connections_refused_per_address_total")
+        subscriptionLimitRefusals = counter("wamp_push_subscriptions_refused_total")
+        var deadlines: [ConnectionPhase: Counter] = [:]
+        for phase in ConnectionPhase.allCases {
+            deadlines[phase] = counter("wamp_push_connection_deadlines_total", [("phase", phase.rawValue)])
+        }
+        deadlineCounters = deadlines
         var webhooks: [WhatsAppStats.WebhookOutcome: Counter] = [:]
         for outcome in WhatsAppStats.WebhookOutcome.allCases {
             webhooks[outcome] = counter("wamp_push_webhooks_total", [("outcome", outcome.rawValue)])
@@ -54,6 +63,7 @@ final class ServerMetrics: Sendable {
     }
 
     func webhook(_ outcome: WhatsAppStats.WebhookOutcome) { webhookCounters[outcome]?.increment() }
+    func deadlinePassed(_ phase: ConnectionPhase) { deadlineCounters[phase]?.increment() }
 
     func upstreamCall(ok: Bool, seconds: Double) {
         (ok ? upstreamSucceeded : upstreamFailed).increment()

@@ -16,6 +16,8 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private let services: WAMPServices
     private let loopBroker: LoopBroker
     private var open = true
+    /// Access checks still running for this session's subscriptions (they count toward the cap).
+    private var pendingChecks = 0
 
     static let callErrorURI = "http://wamp-push/error#notallowed"
 
@@ -75,6 +77,18 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
             services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
             return
         }
+        // WAMP v1 has no error reply to SUBSCRIBE, so a session past its cap is closed (1008):
+        // silently dropping would recreate the legacy "subscribed but nothing arrives".
+        if subscriptions[uri] == nil && subscriptions.count + pendingChecks >= services.maxSubscriptionsPerSession {
+            services.counters.subscriptionLimitReached()
+            if let suppressed = services.counters.logThrottle.allow(.subscriptionLimit) {
+                services.log.info("session closed: too many subscriptions", metadata: [
+                    "session": "\(sessionId)", "user": "\(userId)", "limit": "\(services.maxSubscriptionsPerSession)",
+                    "key": "limits.maxSubscriptionsPerSession", "suppressed": "\(suppressed)"])
+            }
+            close(.policyViolation, reason: "too many subscriptions (limit \(services.maxSubscriptionsPerSession))")
+            return
+        }
         guard let command = services.broker.categories.category(resolved.category)?.accessCheckCommand,
               let checker = services.accessChecker else {
             _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
@@ -82,8 +96,10 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
         }
         // The access check runs a process: off the loop, then back onto it.
         let loop = socket.connection.loop
+        pendingChecks += 1
         checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
             loop.execute { [self] in
+                pendingChecks -= 1
                 guard open else { return }
                 if admitted {
                     _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
@@ -137,4 +153,5 @@ struct WAMPServices: Sendable {
     let accessChecker: AccessChecker?
     let counters: Counters
     let log: Logger
+    var maxSubscriptionsPerSession = 256
 }

@@ -6,10 +6,13 @@ import PushTransport
 ///
 /// Close policy: every close goes through `close(_:reason:)`, which sends the close frame once;
 /// after that input is ignored except the peer's close reply, and the connection is closed after
-/// the reply or `closeTimeout`. A close from the peer is answered with the same code and the TCP
-/// side is closed by us, as RFC 6455 section 7.1.1 asks of servers.
+/// the reply or when its `.closing` deadline passes. A close from the peer is answered with the
+/// same code and the TCP side is closed by us, as RFC 6455 section 7.1.1 asks of servers.
+///
+/// Liveness is the `.established` deadline: a ping goes out every `pingInterval`, and the peer
+/// must answer it before the next one is due; each pong moves the deadline on.
 final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
-    enum State { case open, closeSent(deadline: UInt64), closed }
+    enum State { case open, closeSent, closed }
 
     let connection: Connection
     var session: WebSocketSession?
@@ -27,7 +30,8 @@ final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
         self.context = context
         self.decoder = FrameDecoder(maxFrameBytes: context.limits.maxFrameBytes, role: .server)
         self.assembler = MessageAssembler(maxMessageBytes: context.limits.maxMessageBytes)
-        self.nextPingAt = MonotonicClock.now() + context.pingInterval
+        self.nextPingAt = connection.loop.now() + context.pingInterval
+        connection.enter(.established, until: nextPingAt + context.pingInterval)
     }
 
     var isOpen: Bool { if case .open = state { return true } else { return false } }
@@ -61,8 +65,9 @@ final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
     func close(_ code: CloseCode, reason: String) {
         guard isOpen else { return }
         let payload = FrameEncoder.closePayload(code: code, reason: reason)
-        connection.sendUnbounded(FrameEncoder.serverFrame(.close, payload: payload))
-        state = .closeSent(deadline: MonotonicClock.now() + context.closeTimeout)
+        connection.sendReply(FrameEncoder.serverFrame(.close, payload: payload))
+        state = .closeSent
+        connection.enter(.closing)
         finishSession()
     }
 
@@ -91,10 +96,11 @@ final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
             session?.webSocket(self, didReceiveBinary: bytes)
         case .ping(let payload):
             guard isOpen else { return }
-            connection.sendUnbounded(FrameEncoder.serverFrame(.pong, payload: payload))
+            connection.sendReply(FrameEncoder.serverFrame(.pong, payload: payload))
         case .pong(let payload):
             if outstandingPing != 0, payload.count == 8, payload.loadUnaligned(as: UInt64.self) == outstandingPing {
                 outstandingPing = 0
+                if isOpen { connection.enter(.established, until: nextPingAt + context.pingInterval) }
             }
         case .close(let code, _):
             switch state {
@@ -102,7 +108,7 @@ final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
                 // Echo the peer's code (1000 when it sent none), then close our side.
                 let reply = code.map { CloseCode(rawValue: $0) } ?? .normal
                 let payload = code == nil ? [] : FrameEncoder.closePayload(code: reply, reason: "")
-                connection.sendUnbounded(FrameEncoder.serverFrame(.close, payload: payload))
+                connection.sendReply(FrameEncoder.serverFrame(.close, payload: payload))
                 finishSession()
                 state = .closed
                 connection.closeAfterFlush()
@@ -129,25 +135,21 @@ final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
     }
 
     func connectionTick(_ connection: Connection, now: UInt64) {
-        switch state {
-        case .closeSent(let deadline):
-            if now >= deadline { state = .closed; connection.close() }
-        case .closed:
-            break
-        case .open:
-            guard now >= nextPingAt else { return }
-            if outstandingPing != 0 {
-                context.log.debug("peer did not answer ping", metadata: ["peer": "\(connection.peer?.description ?? "?")"])
-                close(.goingAway, reason: "ping timeout")
-                return
-            }
-            pingCounter &+= 1
-            outstandingPing = (UInt64(truncatingIfNeeded: connection.id) << 32) | (pingCounter & 0xffff_ffff) | 1
-            var payload = outstandingPing
-            let frame = withUnsafeBytes(of: &payload) { FrameEncoder.serverFrame(.ping, payload: $0) }
-            connection.sendUnbounded(frame)
-            nextPingAt = now + context.pingInterval
-        }
+        guard isOpen, now >= nextPingAt, outstandingPing == 0 else { return }
+        pingCounter &+= 1
+        outstandingPing = (UInt64(truncatingIfNeeded: connection.id) << 32) | (pingCounter & 0xffff_ffff) | 1
+        var payload = outstandingPing
+        let frame = withUnsafeBytes(of: &payload) { FrameEncoder.serverFrame(.ping, payload: $0) }
+        connection.sendReply(frame)
+        nextPingAt = now + context.pingInterval
+        // The answer is due before the next ping.
+        connection.enter(.established, until: nextPingAt)
+    }
+
+    func connectionDeadlinePassed(_ connection: Connection, phase: ConnectionPhase) {
+        guard phase == .established, isOpen else { return } // `.closing`: the connection closes
+        context.log.debug("peer did not answer ping", metadata: ["peer": "\(connection.peer?.description ?? "?")"])
+        close(.goingAway, reason: "ping timeout")
     }
 
     func connectionDidClose(_ connection: Connection) {

@@ -41,7 +41,7 @@ final class FakeUpstreamHandler: ConnectionHandler, @unchecked Sendable {
     func connectionDidClose(_ connection: Connection) {}
 
     private func send(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
-        connection.sendUnbounded(SharedBytes(response.encode(keepAlive: keepAlive)))
+        connection.sendReply(SharedBytes(response.encode(keepAlive: keepAlive)))
         if !keepAlive { connection.closeAfterFlush() }
     }
 }

@@ -9,6 +9,11 @@ import PushCodec
 /// registered once, edge-triggered: a read runs until EAGAIN (or a fairness cap, then again next
 /// turn), a blocked write waits for the writable edge. The descriptor is closed exactly once,
 /// in `close()`, after the loop forgot its registration.
+///
+/// What a peer may cost is owned here, not by the handlers (`ConnectionPolicy`): every phase has
+/// a deadline checked by the loop's ticker, and output queued past the high watermark stops
+/// reading until the peer has taken it down to the low watermark — so a peer that sends and
+/// never reads holds at most about one watermark of output and one read of input.
 public final class Connection: LoopWatcher, @unchecked Sendable {
     public enum State: Equatable { case open, draining, lingering, closed }
 
@@ -18,8 +23,12 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let listener: ListenerInfo
     public var handler: ConnectionHandler?
     public private(set) var state: State = .open
+    public let policy: ConnectionPolicy
     /// Bytes queued beyond this close the connection as a slow consumer (SPEC section 4).
-    public let sendBufferLimit: Int
+    public var sendBufferLimit: Int { policy.sendBufferLimit }
+    /// The phase and when it ends (loop clock); see `enter(_:)`.
+    public private(set) var phase: ConnectionPhase = .handshake
+    public private(set) var deadline: UInt64
 
     private let fd: Int32
     private let group: LoopGroup
@@ -28,7 +37,10 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var writeBlocked = false
     /// TLS needs the socket writable (handshake or a read that must write first).
     private var tlsWantsWritable = false
-    private var readPaused = false
+    /// Why reading is paused: the handler asked, and/or output is above the high watermark.
+    private var pausedByHandler = false
+    private var pausedByOutput = false
+    private var readPaused: Bool { pausedByHandler || pausedByOutput }
     /// Input arrived (an edge fired) while reads were paused: read when resumed.
     private var readMissed = false
     private var tls: TLSSession?
@@ -36,8 +48,9 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
     private var tlsRetryLength = 0
     private var outbound = OutboundQueue()
-    private var lingerDeadline: UInt64 = 0
     private let onEvent: (@Sendable (TransportEvent) -> Void)?
+    /// The source-address slot this connection holds (released on close).
+    let addressSlot: AddressQuota.Slot
 
     var isDirty = false
     var loopSlot = -1
@@ -46,7 +59,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public var flushesFirst = false
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
-         tls: TLSSession?, sendBufferLimit: Int, onEvent: (@Sendable (TransportEvent) -> Void)?) {
+         tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
+         onEvent: (@Sendable (TransportEvent) -> Void)?) {
         self.fd = fd
         self.id = id
         self.loop = loop
@@ -55,13 +69,15 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.listener = listener
         self.tls = tls
         self.tlsHandshaking = tls != nil
-        self.sendBufferLimit = sendBufferLimit
+        self.policy = policy
+        self.addressSlot = addressSlot
+        self.deadline = loop.now() + policy.handshake
         self.onEvent = onEvent
     }
 
     /// Starts watching the socket. Loop thread only.
     func start() {
-        loop.assertOnLoop()
+        loop.preconditionOnLoop()
         loop.register(self)
         watchToken = loop.watch(fd, self)
         if watchToken < 0 { close() }
@@ -90,42 +106,72 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Returns false, queueing nothing, if the send buffer limit would be passed.
     @discardableResult
     public func send(_ frame: SharedBytes) -> Bool {
-        loop.assertOnLoop()
+        loop.assertOnLoop() // per delivery: debug only; the fan-out checks once per walk in release
         guard state == .open else { return false }
-        if outbound.queuedBytes + frame.count > sendBufferLimit && outbound.queuedBytes > 0 { return false }
+        if outbound.queuedBytes + frame.count > policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
         outbound.append(frame)
+        if outbound.queuedBytes > policy.highWatermark { outputAboveHighWatermark() }
         loop.markDirty(self)
         return true
     }
 
-    /// Queues bytes past the limit (close frames, error responses: they must go out).
-    public func sendUnbounded(_ frame: SharedBytes) {
-        loop.assertOnLoop()
+    /// Queues an answer to input (a response, a pong, a close frame): it must go out, so the
+    /// slow-consumer limit does not apply. It stays bounded all the same: past the high
+    /// watermark no more input is read, so no more answers are asked for until the peer reads.
+    public func sendReply(_ frame: SharedBytes) {
+        loop.preconditionOnLoop()
         guard state == .open || state == .draining else { return }
         outbound.append(frame)
+        if outbound.queuedBytes > policy.highWatermark { outputAboveHighWatermark() }
         loop.markDirty(self)
+    }
+
+    /// True while output is above the high watermark: a handler with buffered input (pipelined
+    /// requests) should not answer more until `connectionOutputDrained` is called.
+    public var isOutputCongested: Bool { pausedByOutput }
+
+    private func outputAboveHighWatermark() {
+        guard !pausedByOutput else { return }
+        pausedByOutput = true
+    }
+
+    private func outputDrained() {
+        guard pausedByOutput, outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }
+        pausedByOutput = false
+        readingMayResume()
+        handler?.connectionOutputDrained(self)
     }
 
     /// Writes what is queued: one `sendmsg` of every queued frame, until the kernel pushes back.
     func flush() {
+        loop.preconditionOnLoop()
         isDirty = false
         // Blocked: the writable edge resumes the flush; trying now would only meet EAGAIN again.
         guard state == .open || state == .draining, !tlsHandshaking, !writeBlocked else { return }
+        var wrote = false
+        defer {
+            // Draining ends a peer that takes nothing, not one that is slowly taking a last answer.
+            if wrote && state == .draining { deadline = loop.now() + policy.draining }
+        }
         while !outbound.isEmpty {
             let result = tls == nil ? writePlain() : writeTLS()
             switch result {
-            case .progress: continue
+            case .progress:
+                wrote = true
+                continue
             case .blocked:
                 writeBlocked = true
+                outputDrained()
                 return
             case .waitForRead:
+                outputDrained()
                 return
             case .failed:
                 close()
                 return
             }
         }
-        if state == .draining { beginLinger() }
+        if state == .draining { beginLinger() } else { outputDrained() }
     }
 
     private enum WriteOutcome { case progress, blocked, waitForRead, failed }
@@ -173,15 +219,21 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Stops delivering reads (e.g. while a token check runs off the loop). Costs no system
     /// call: input that arrives meanwhile is noted and read on resume.
     public func pauseReading() {
-        loop.assertOnLoop()
-        guard !readPaused, state != .closed else { return }
-        readPaused = true
+        loop.preconditionOnLoop()
+        guard state != .closed else { return }
+        pausedByHandler = true
     }
 
     public func resumeReading() {
-        loop.assertOnLoop()
-        guard readPaused, state != .closed else { return }
-        readPaused = false
+        loop.preconditionOnLoop()
+        guard pausedByHandler, state != .closed else { return }
+        pausedByHandler = false
+        readingMayResume()
+    }
+
+    /// A pause reason was lifted: if none is left, read what arrived meanwhile.
+    private func readingMayResume() {
+        guard !readPaused else { return }
         // An edge that fired while paused will not fire again; TLS may hold decrypted bytes.
         if readMissed || tls?.hasBufferedPlaintext == true {
             readMissed = false
@@ -258,27 +310,62 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Sends what is queued, then closes: write side first, then read until the peer's FIN
     /// (bounded), so unread input never turns our last bytes into a reset.
     public func closeAfterFlush() {
-        loop.assertOnLoop()
+        loop.preconditionOnLoop()
         guard state == .open else { return }
         state = .draining
+        setPhase(.draining)
         if outbound.isEmpty && !isDirty { beginLinger() } else { loop.markDirty(self) }
     }
 
     private func beginLinger() {
         guard state == .draining else { return }
         state = .lingering
+        setPhase(.lingering)
         tls?.shutdown()
         Socket.shutdownWrite(fd)
-        lingerDeadline = MonotonicClock.now() + MonotonicClock.seconds(2)
         if readPaused {
-            readPaused = false
+            pausedByHandler = false
+            pausedByOutput = false
             // Drain what arrived while paused, so the peer's FIN is seen.
             loop.execute { self.handleReadable() }
         }
     }
 
+    // MARK: Deadlines
+
+    /// Moves to a handler phase with the policy's timeout for it, from now.
+    public func enter(_ phase: ConnectionPhase) {
+        enter(phase, until: loop.now() + policy.timeout(phase))
+    }
+
+    /// Moves to a handler phase that ends at `deadline` (loop clock, see `EventLoop.now()`).
+    public func enter(_ phase: ConnectionPhase, until deadline: UInt64) {
+        loop.preconditionOnLoop()
+        // Draining and lingering belong to the connection: a handler cannot reopen them.
+        guard state == .open, phase != .draining, phase != .lingering else { return }
+        self.phase = phase
+        self.deadline = deadline
+    }
+
+    private func setPhase(_ phase: ConnectionPhase) {
+        self.phase = phase
+        deadline = loop.now() + policy.timeout(phase)
+    }
+
+    /// The phase's time is up. Draining and lingering close at once; in a handler phase the
+    /// handler may act (a WebSocket sends its close), and if it leaves the deadline where it
+    /// was the connection closes anyway, so a deadline always ends something.
+    private func deadlinePassed() {
+        onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
+        guard state == .open, let handler else { return close() }
+        let before = (phase, deadline)
+        handler.connectionDeadlinePassed(self, phase: phase)
+        if state == .open && phase == before.0 && deadline == before.1 { close() }
+    }
+
     /// Closes now; queued output is dropped. Idempotent.
     public func close() {
+        loop.preconditionOnLoop()
         guard state != .closed else { return }
         state = .closed
         loop.unregister(self)
@@ -288,17 +375,15 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         tls = nil
         Socket.close(fd)
         group.releaseConnection()
+        group.addressQuota.release(addressSlot)
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)
     }
 
     func tick(now: UInt64) {
-        if state == .lingering {
-            if now >= lingerDeadline { close() }
-            return
-        }
-        handler?.connectionTick(self, now: now)
+        if now >= deadline { return deadlinePassed() }
+        if state == .open { handler?.connectionTick(self, now: now) }
     }
 }
 

@@ -19,7 +19,8 @@ protocol LoopWatcher: AnyObject {
 /// connection, they leave in one write.
 ///
 /// Confinement: every `var` below and every connection pinned to this loop is touched only on
-/// the loop thread (`assertOnLoop()` checks it in debug builds). That is why the class can be
+/// the loop thread (`preconditionOnLoop()` checks it in every build where it is cheap: once per
+/// connection per turn; `assertOnLoop()`, per delivery, in debug builds). That is why the class can be
 /// `@unchecked Sendable`: other threads only ever call `execute` (a mutex-protected task list
 /// plus an eventfd wake-up) or `sync`. Sockets are registered once, edge-triggered, for input
 /// and output, so pausing reads or waiting for output costs no system call.
@@ -41,7 +42,7 @@ public final class EventLoop: @unchecked Sendable {
     private static let wakeToken = UInt64.max
 
     /// Tasks from other threads; `wakePending` avoids one eventfd write per task. `finished`
-    /// (under the same lock) turns later tasks into inline calls once the thread has ended.
+    /// (under the same lock) refuses later tasks once the thread has ended.
     private let remoteTasks = Mutex<(tasks: [@Sendable () -> Void], finished: Bool)>(([], false))
     private let wakePending = Atomic<Bool>(false)
     /// Tasks queued by the loop itself: run later in this turn, without a lock.
@@ -66,9 +67,12 @@ public final class EventLoop: @unchecked Sendable {
     private var flushing: [Connection] = []
     private static let tickNanoseconds = MonotonicClock.seconds(0.25)
     private var nextTick: UInt64 = 0
+    /// The clock deadlines are measured on (a fake one in tests); ticks still run on real time.
+    private let clock: @Sendable () -> UInt64
 
-    init(index: Int, readBufferBytes: Int = 64 * 1024) {
+    init(index: Int, readBufferBytes: Int = 64 * 1024, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
         self.index = index
+        self.clock = clock
         self.readBuffer = .allocate(byteCount: readBufferBytes, alignment: 16)
         self.tlsScratch = .allocate(byteCount: 16 * 1024, alignment: 16)
         self.iovecs = .allocate(capacity: Self.maxIOVecs)
@@ -96,14 +100,20 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Threads
 
-    /// True when the caller runs on this loop's thread (or the thread has ended).
+    /// Now, on the clock deadlines use (`MonotonicClock` unless a test gave another).
+    @inline(__always)
+    public func now() -> UInt64 { clock() }
+
+    /// True when the caller runs on this loop's thread (or the thread has ended: the one
+    /// caller left, `Server.stop`, then owns what the loop owned).
     public var isCurrent: Bool {
         let id = threadID.load(ordering: .acquiring)
         return id == pthread_self() || id == Self.ended
     }
 
-    /// Checks confinement in debug builds (every test run); compiled out of release builds,
-    /// where it would cost a look-up on each delivery of a fan-out.
+    /// Checks confinement in debug builds only: called per delivery of a fan-out, where even an
+    /// atomic load per subscriber shows. Paths taken once per connection per turn use
+    /// `preconditionOnLoop()` instead.
     @inline(__always)
     public func assertOnLoop() {
         #if DEBUG
@@ -111,42 +121,55 @@ public final class EventLoop: @unchecked Sendable {
         #endif
     }
 
+    /// Checks confinement in every build (an atomic load and `pthread_self`).
+    @inline(__always)
+    public func preconditionOnLoop() {
+        precondition(isCurrent, "must run on event loop \(index)")
+    }
+
     /// Runs `body` on this loop: later in the current turn when called from the loop itself,
-    /// otherwise in the loop's next turn (waking it up).
-    public func execute(_ body: @escaping @Sendable () -> Void) {
+    /// otherwise in the loop's next turn (waking it up). Returns false, running nothing, once
+    /// the loop has shut down: running a loop-confined task on the caller's thread instead
+    /// could race with another late caller.
+    @discardableResult
+    public func execute(_ body: @escaping @Sendable () -> Void) -> Bool {
         let id = threadID.load(ordering: .acquiring)
         if id == pthread_self() {
             localTasks.append(body)
-            return
+            return true
         }
         let queued = id != Self.ended && remoteTasks.withLock { state -> Bool in
             if state.finished { return false }
             state.tasks.append(body)
             return true
         }
-        guard queued else { return body() }
+        guard queued else { return false }
         if !wakePending.exchange(true, ordering: .acquiringAndReleasing) {
             var one: UInt64 = 1
             _ = Glibc.write(wakeFD, &one, 8)
         }
+        return true
     }
 
-    /// Runs `body` now if already on this loop, otherwise on the loop.
+    /// Runs `body` now if on this (running) loop, otherwise on the loop; refused after shutdown.
     public func executeSoon(_ body: @escaping @Sendable () -> Void) {
-        if isCurrent { body() } else { execute(body) }
+        if threadID.load(ordering: .acquiring) == pthread_self() { body() } else { execute(body) }
     }
 
     /// Runs `body` on the loop and waits for it (start-up, shutdown, tests; never from a loop).
+    /// After shutdown the caller (the one that stopped the loop) runs `body` itself.
     public func sync<T>(_ body: @escaping () -> T) -> T {
         if threadID.load(ordering: .acquiring) == Self.ended { return body() }
         precondition(!isCurrent, "EventLoop.sync called from its own loop")
         let result = ResultBox<T>()
         let done = DispatchSemaphoreBox()
         let box = UncheckedBox(body)
-        execute {
+        let queued = execute {
             result.value = box.value()
             done.signal()
         }
+        // The loop ended between the check and the queueing: it is the caller's now.
+        guard queued else { return body() }
         done.wait()
         return result.value!
     }
@@ -224,6 +247,7 @@ public final class EventLoop: @unchecked Sendable {
     /// before then leaves in a single write (the event-loop form of corking).
     func markDirty(_ connection: Connection) {
         guard !connection.isDirty else { return }
+        preconditionOnLoop() // once per connection per turn
         connection.isDirty = true
         if connection.flushesFirst { dirtyFirst.append(connection) } else { dirty.append(connection) }
     }
@@ -239,14 +263,14 @@ public final class EventLoop: @unchecked Sendable {
                 for i in 0..<Int(n) { handle(events[i]) }
             }
             runTasks()
-            let now = MonotonicClock.now()
-            if now >= nextTick {
-                nextTick = now + Self.tickNanoseconds
-                tick(now: now)
+            let real = MonotonicClock.now()
+            if real >= nextTick {
+                nextTick = real + Self.tickNanoseconds
+                tick(now: clock())
             }
             flushDirty()
         }
-        // Tasks that raced with the stop still run, here; later ones run inline on their caller.
+        // Tasks that raced with the stop still run, here; later ones are refused.
         let leftovers = remoteTasks.withLock { state -> [@Sendable () -> Void] in
             state.finished = true
             defer { state.tasks = [] }

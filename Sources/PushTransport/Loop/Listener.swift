@@ -11,11 +11,11 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var address: SocketAddress
         public var tls: TLSContext?
-        public var sendBufferBytes: Int
-        public init(address: SocketAddress, tls: TLSContext? = nil, sendBufferBytes: Int = 1 << 20) {
+        public var policy: ConnectionPolicy
+        public init(address: SocketAddress, tls: TLSContext? = nil, policy: ConnectionPolicy = ConnectionPolicy()) {
             self.address = address
             self.tls = tls
-            self.sendBufferBytes = sendBufferBytes
+            self.policy = policy
         }
     }
 
@@ -82,7 +82,13 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
                     onEvent?(.connectionLimitReached(limit: group.maxConnections))
                     continue
                 }
-                hand(client, peer: peer)
+                guard let slot = group.addressQuota.reserve(peer) else {
+                    Socket.close(client)
+                    group.releaseConnection()
+                    onEvent?(.addressLimitReached(peer: peer?.description ?? "?", limit: group.addressQuota.limit))
+                    continue
+                }
+                hand(client, peer: peer, slot: slot)
             case .wouldBlock:
                 return
             case .exhausted(let error):
@@ -103,30 +109,39 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         acceptLoop.execute { [weak self] in self?.acceptPending() }
     }
 
-    private func hand(_ fd: Int32, peer: SocketAddress?) {
+    private func hand(_ fd: Int32, peer: SocketAddress?, slot: AddressQuota.Slot) {
         let loop = group.next()
         let id = ids.wrappingAdd(1, ordering: .relaxed).oldValue
         let tlsContext = configuration.tls
-        let limit = configuration.sendBufferBytes
+        let policy = configuration.policy
         let info = self.info
         let group = self.group
         let onEvent = self.onEvent
         let makeHandler = self.makeHandler
-        loop.executeSoon {
+        let handed: @Sendable () -> Void = {
             var session: TLSSession?
             if let tlsContext {
                 session = tlsContext.makeServerSession(fd: fd)
                 if session == nil {
                     Socket.close(fd)
                     group.releaseConnection()
+                    group.addressQuota.release(slot)
                     onEvent?(.tlsHandshakeFailed(peer: peer?.description ?? "?", reason: "could not create TLS session"))
                     return
                 }
             }
             let connection = Connection(fd: fd, id: id, loop: loop, group: group, peer: peer, listener: info,
-                                        tls: session, sendBufferLimit: limit, onEvent: onEvent)
+                                        tls: session, policy: policy, addressSlot: slot, onEvent: onEvent)
             connection.handler = makeHandler(connection)
             connection.start()
+        }
+        if loop === acceptLoop {
+            handed()
+        } else if !loop.execute(handed) {
+            // That loop has shut down (the server is stopping): nobody will serve this socket.
+            Socket.close(fd)
+            group.releaseConnection()
+            group.addressQuota.release(slot)
         }
     }
 }

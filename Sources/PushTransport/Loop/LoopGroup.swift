@@ -7,13 +7,18 @@ import Synchronization
 public final class LoopGroup: Sendable {
     public let loops: [EventLoop]
     public let maxConnections: Int
+    public let addressQuota: AddressQuota
     private let nextLoop = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
 
-    public init(loopCount: Int = System.coreCount, maxConnections: Int = 100_000) {
+    /// `clock` is what connection deadlines are measured on (tests pass a fake one).
+    public init(loopCount: Int = System.coreCount, maxConnections: Int = 100_000,
+                addressQuota: AddressQuota = AddressQuota(),
+                clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
         precondition(loopCount > 0)
-        self.loops = (0..<loopCount).map { EventLoop(index: $0) }
+        self.loops = (0..<loopCount).map { EventLoop(index: $0, clock: clock) }
         self.maxConnections = maxConnections
+        self.addressQuota = addressQuota
     }
 
     /// Round-robin: connections are spread evenly and never move afterwards.
@@ -42,8 +47,8 @@ public final class LoopGroup: Sendable {
         for loop in loops { loop.sync { body(loop) } }
     }
 
-    /// Ends every loop thread (after the server closed its connections). Afterwards a loop runs
-    /// tasks inline on whoever calls, so late completions still find their state.
+    /// Ends every loop thread (after the server closed its connections). Afterwards `execute`
+    /// refuses tasks (late completions find their connections closed anyway).
     public func shutdown() {
         for loop in loops { loop.shutdown() }
     }

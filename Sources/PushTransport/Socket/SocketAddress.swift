@@ -58,6 +58,20 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The key per-source limits count under: the IPv4 address (IPv4-mapped IPv6 included), or
+    /// the /64 prefix of an IPv6 address (`2001:db8:1:2::/64`).
+    public var sourceKey: String {
+        guard family == .ipv6 else { return host }
+        var raw = in6_addr()
+        guard inet_pton(AF_INET6, host, &raw) == 1 else { return host }
+        let bytes = withUnsafeBytes(of: raw) { Array($0) }
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
+            return bytes[12..<16].map(String.init).joined(separator: ".")
+        }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/64"
+    }
+
     /// Calls `body` with this address as a `sockaddr` pointer and its length.
     func withSockaddr<R>(_ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R) rethrows -> R {
         switch family {
