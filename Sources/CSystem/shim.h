@@ -7,6 +7,10 @@
 // the symbol is always there, so declare it for Swift.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <linux/sockios.h>
+// Bytes written to a TCP socket that the peer has not acknowledged yet (SIOCOUTQ); -1 on error.
+static inline int wp_unsent_bytes(int fd) { int n = 0; return ioctl(fd, SIOCOUTQ, &n) == 0 ? n : -1; }
 // Line-buffered stdout even when piped, so printed URLs and tokens appear at once.
 static inline void wp_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
 #endif

@@ -29,6 +29,9 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// The phase and when it ends (loop clock); see `enter(_:)`.
     public private(set) var phase: ConnectionPhase = .handshake
     public private(set) var deadline: UInt64
+    /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) when the
+    /// deadline was last set. Less at the deadline means the peer is slow, not stuck.
+    private var unsentAtDrainMark = 0
 
     private let fd: Int32
     private let group: LoopGroup
@@ -148,17 +151,10 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         isDirty = false
         // Blocked: the writable edge resumes the flush; trying now would only meet EAGAIN again.
         guard state == .open || state == .draining, !tlsHandshaking, !writeBlocked else { return }
-        var wrote = false
-        defer {
-            // Draining ends a peer that takes nothing, not one that is slowly taking a last answer.
-            if wrote && state == .draining { deadline = loop.now() + policy.draining }
-        }
         while !outbound.isEmpty {
             let result = tls == nil ? writePlain() : writeTLS()
             switch result {
-            case .progress:
-                wrote = true
-                continue
+            case .progress: continue
             case .blocked:
                 writeBlocked = true
                 outputDrained()
@@ -314,6 +310,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         guard state == .open else { return }
         state = .draining
         setPhase(.draining)
+        unsentAtDrainMark = unsentBytes
         if outbound.isEmpty && !isDirty { beginLinger() } else { loop.markDirty(self) }
     }
 
@@ -347,6 +344,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.deadline = deadline
     }
 
+    private var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
+
     private func setPhase(_ phase: ConnectionPhase) {
         self.phase = phase
         deadline = loop.now() + policy.timeout(phase)
@@ -356,6 +355,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// handler may act (a WebSocket sends its close), and if it leaves the deadline where it
     /// was the connection closes anyway, so a deadline always ends something.
     private func deadlinePassed() {
+        // Draining ends a peer that takes nothing, not one slowly taking a last answer (the
+        // kernel's buffer hides its progress from our writes, so ask the kernel).
+        if state == .draining, unsentBytes < unsentAtDrainMark {
+            unsentAtDrainMark = unsentBytes
+            deadline = loop.now() + policy.draining
+            return
+        }
         onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
         guard state == .open, let handler else { return close() }
         let before = (phase, deadline)

@@ -132,6 +132,9 @@ public enum Socket {
 
     public static func shutdownWrite(_ fd: Int32) { _ = Glibc.shutdown(fd, Int32(SHUT_WR)) }
 
+    /// Bytes in the kernel's send queue the peer has not acknowledged (0 when unknown).
+    public static func unsentBytes(_ fd: Int32) -> Int { max(0, Int(wp_unsent_bytes(fd))) }
+
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 
     public static func setNonBlocking(_ fd: Int32) {
