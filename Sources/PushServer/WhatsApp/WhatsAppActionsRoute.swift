@@ -5,13 +5,22 @@ import PushStore
 import PushTransport
 import Synchronization
 
-/// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with user
-/// auth and the `{"success": true, ...}` envelope (SPEC section 7). Upstream calls block, so
-/// they run on the upstream client's own threads; the store work goes through the store queue.
+/// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with the
+/// `{"success": true, ...}` envelope (SPEC section 7). Each action is its own route: the user
+/// actions need a user token, `saveSettings` an admin (Server.swift declares which; the router
+/// checks). Upstream calls block, so they run on the upstream client's own threads; the store
+/// work goes through the store queue.
 struct WhatsAppActionsRoute: HTTPRoute {
     static let prefix = "/api/v1/WhatsApp/action/"
 
-    let auth: UserAuthorization
+    /// Every action a user token may call, with its method.
+    static let userActions: [(name: String, method: String)] = [
+        ("login", "GET"), ("qrCode", "GET"), ("status", "GET"), ("getChats", "GET"), ("getChatMessages", "GET"),
+        ("getContacts", "GET"), ("sendMessage", "POST"), ("logout", "POST"),
+    ]
+    /// Changes where the upstream calls go and the key they carry: an admin's action.
+    static let adminActions: [(name: String, method: String)] = [("saveSettings", "POST")]
+
     let upstream: UpstreamClient
     let settings: UpstreamSettingsBox
     let store: StoreService
@@ -21,28 +30,8 @@ struct WhatsAppActionsRoute: HTTPRoute {
     let metrics: ServerMetrics
     let log: Logger
 
-    private static let methods: [String: String] = [
-        "login": "GET", "qrCode": "GET", "status": "GET", "getChats": "GET", "getChatMessages": "GET",
-        "getContacts": "GET", "sendMessage": "POST", "logout": "POST", "saveSettings": "POST",
-    ]
-
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        let name = String(request.head.path.dropFirst(Self.prefix.count))
-        guard let method = Self.methods[name] else {
-            return respond(.error(.notFound("No WhatsApp action '\(name)'.")))
-        }
-        let asked = request.head.method == "HEAD" ? "GET" : request.head.method
-        guard asked == method else {
-            var error = HTTPError.methodNotAllowed("\(name) takes \(method), not \(request.head.method).")
-            error.headers.append(("Allow", method))
-            return respond(.error(error))
-        }
-        auth.check(request) { result in
-            switch result {
-            case .failure(let error): respond(.error(error))
-            case .success: self.perform(name, request, respond)
-            }
-        }
+        perform(String(request.head.path.dropFirst(Self.prefix.count)), request, respond)
     }
 
     private func perform(_ name: String, _ request: HTTPRequest, _ respond: @escaping Respond) {
