@@ -32,8 +32,17 @@ enum Principal: Sendable, Equatable {
     /// A verified (or, with no webhook secret, loopback) webhook sender.
     case webhookSender
 
-    var userId: String? {
-        if case .user(let id, _) = self { return id }
-        return nil
+}
+
+extension Principal: CustomStringConvertible {
+    /// For log lines: `backend`, `loopback`, `user:<id>`, `admin:<id>`.
+    var description: String {
+        switch self {
+        case .anonymous: return "anonymous"
+        case .backend: return "backend"
+        case .loopback: return "loopback"
+        case .user(let id, let isAdmin): return (isAdmin ? "admin:" : "user:") + id
+        case .webhookSender: return "webhook-sender"
+        }
     }
 }

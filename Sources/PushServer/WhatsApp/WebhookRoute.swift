@@ -15,7 +15,7 @@ struct WebhookRoute: HTTPRoute {
 
     func refused(_ request: HTTPRequest, _ error: HTTPError) {
         stats.webhook(.unauthorized)
-        log.info("webhook sender refused", metadata: ["status": "\(error.status)", "reason": "\(error.message)"])
+        log.debug("webhook sender refused", metadata: ["status": "\(error.status)", "reason": "\(error.message)"])
     }
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {

@@ -31,10 +31,10 @@ struct WhatsAppActionsRoute: HTTPRoute {
     let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        perform(String(request.head.path.dropFirst(Self.prefix.count)), request, respond)
+        perform(String(request.head.path.dropFirst(Self.prefix.count)), request, context, respond)
     }
 
-    private func perform(_ name: String, _ request: HTTPRequest, _ respond: @escaping Respond) {
+    private func perform(_ name: String, _ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         switch name {
         case "login":
             call({ (c: UpstreamClient) throws(UpstreamError) in try c.startSession() }, respond) { outcome in
@@ -64,7 +64,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
         case "sendMessage":
             sendMessage(request, respond)
         case "saveSettings":
-            saveSettings(request, respond)
+            saveSettings(request, by: context.principal, respond)
         default:
             respond(.error(.notFound()))
         }
@@ -185,7 +185,8 @@ struct WhatsAppActionsRoute: HTTPRoute {
 
     // MARK: saveSettings
 
-    private func saveSettings(_ request: HTTPRequest, _ respond: @escaping Respond) {
+    /// Logged with who changed what (never the values: one of them is the API key).
+    private func saveSettings(_ request: HTTPRequest, by principal: Principal, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
             return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"apiUrl\": \"...\", \"apiKey\": \"...\"}.")))
         }
@@ -200,7 +201,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
         if let url = values.first(where: { $0.0 == "apiUrl" })?.1, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             return respond(.error(HTTPError(status: 400, code: "invalid_url", message: "apiUrl must start with http:// or https://.")))
         }
-        let settings = self.settings
+        let settings = self.settings, log = self.log
         let saved = values
         store.async({ db in
             let s = SettingsStore(database: db)
@@ -217,6 +218,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
                         }
                     }
                 }
+                log.notice("whatsapp settings saved", metadata: ["by": "\(principal)", "keys": "\(saved.map(\.0).joined(separator: ","))"])
                 respond(.ok([:]))
             case .failure(let error):
                 respond(.error(HTTPError(status: 500, code: "store_error", message: "Settings could not be saved: \(error).")))
