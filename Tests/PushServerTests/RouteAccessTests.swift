@@ -69,6 +69,7 @@ import Testing
         let response = try s.http.request("POST", "/api/v1/WhatsApp/action/saveSettings", headers: [("X-Forwarded-For", "203.0.113.9")],
                                           body: Self.body(#"{"apiKey":"x"}"#))
         #expect(response.status == 401)
+        #expect(response.bodyString().contains("X-Forwarded-For"))
         #expect(s.server.server.upstreamSettingsBox.current.apiKey == "up-key")
     }
 

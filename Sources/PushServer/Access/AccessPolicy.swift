@@ -86,9 +86,13 @@ struct AccessPolicy: Sendable {
             return completion(.success(.backend))
         }
         guard UserCredentials.token(from: headers) != nil else {
-            if publishSecret == nil, LoopbackTrust.isTrusted(peer: peer, headers: headers) { return completion(.success(.backend)) }
-            return completion(.failure(Self.unauthorized(
-                "Send Authorization: Bearer <publishSecret>, or the token of a user listed in auth.adminUsers.")))
+            guard publishSecret == nil else {
+                return completion(.failure(Self.unauthorized(
+                    "Send Authorization: Bearer <publishSecret>, or the token of a user listed in auth.adminUsers.")))
+            }
+            if LoopbackTrust.isTrusted(peer: peer, headers: headers) { return completion(.success(.backend)) }
+            return completion(.failure(Self.unauthorized(LoopbackTrust.refusal(peer: peer, headers: headers,
+                remedy: "send the token of a user listed in auth.adminUsers, or configure a publishSecret"))))
         }
         user(headers) { result in
             switch result {
