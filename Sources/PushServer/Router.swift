@@ -1,10 +1,11 @@
 import PushCodec
 import PushTransport
 
-/// Where a request came from (for authorization rules that depend on the peer).
+/// Where a request came from, and who the router found behind it (`RouteAccess`).
 struct RequestContext: Sendable {
     let peer: SocketAddress?
     let listener: ListenerInfo
+    let principal: Principal
 }
 
 typealias Respond = @Sendable (HTTPResponse) -> Void
@@ -12,6 +13,9 @@ typealias Respond = @Sendable (HTTPResponse) -> Void
 /// A plain HTTP door. `respond` may be called from any queue, exactly once.
 protocol HTTPRoute: Sendable {
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond)
+    /// The router refused the request (its `RouteAccess` was not met); the route never ran.
+    /// For counting; the router answers `error` itself.
+    func refused(_ request: HTTPRequest, _ error: HTTPError)
 }
 
 /// A WebSocket door. `decide` may be called from any queue, exactly once.
@@ -20,42 +24,60 @@ protocol UpgradeRoute: Sendable {
                 _ decide: @escaping @Sendable (UpgradeDecision) -> Void)
 }
 
-/// Maps method + path to a door (SPEC section 3). Built once at start-up, then read-only.
+extension HTTPRoute {
+    func refused(_ request: HTTPRequest, _ error: HTTPError) {}
+}
+
+/// Maps method + path to a door (SPEC section 3), and lets a request through only when the
+/// door's declared `RouteAccess` is met: `policy` is consulted here, for every route, before
+/// the route runs. Built once at start-up, then read-only.
 final class Router: Sendable {
     fileprivate struct Entry: Sendable {
         let method: String
         let path: String
         let prefix: Bool
+        let access: RouteAccess
         let route: any HTTPRoute
     }
 
+    fileprivate struct Upgrade: Sendable {
+        let access: RouteAccess
+        let route: any UpgradeRoute
+    }
+
+    private let policy: AccessPolicy
     private let entries: [Entry]
-    private let upgrades: [String: any UpgradeRoute]
+    private let upgrades: [String: Upgrade]
 
     final class Builder {
         fileprivate var entries: [Entry] = []
-        fileprivate var upgrades: [String: any UpgradeRoute] = [:]
+        fileprivate var upgrades: [String: Upgrade] = [:]
 
-        func add(_ method: String, _ path: String, _ route: any HTTPRoute) {
-            entries.append(Entry(method: method, path: path, prefix: false, route: route))
+        func add(_ method: String, _ path: String, _ access: RouteAccess, _ route: any HTTPRoute) {
+            entries.append(Entry(method: method, path: path, prefix: false, access: access, route: route))
         }
 
         /// Matches every path that starts with `prefix`.
-        func addPrefix(_ method: String, _ prefix: String, _ route: any HTTPRoute) {
-            entries.append(Entry(method: method, path: prefix, prefix: true, route: route))
+        func addPrefix(_ method: String, _ prefix: String, _ access: RouteAccess, _ route: any HTTPRoute) {
+            entries.append(Entry(method: method, path: prefix, prefix: true, access: access, route: route))
         }
 
-        func upgrade(_ path: String, _ route: any UpgradeRoute) { upgrades[path] = route }
+        func upgrade(_ path: String, _ access: RouteAccess, _ route: any UpgradeRoute) {
+            upgrades[path] = Upgrade(access: access, route: route)
+        }
     }
 
-    init(_ configure: (Builder) -> Void) {
+    init(policy: AccessPolicy, _ configure: (Builder) -> Void) {
         let builder = Builder()
         configure(builder)
+        self.policy = policy
         self.entries = builder.entries
         self.upgrades = builder.upgrades
     }
 
-    func handle(_ request: HTTPRequest, from connection: Connection, respond: @escaping Respond) {
+    func handle(_ request: HTTPRequest, from connection: Connection, respond answer: @escaping Respond) {
+        // HEAD is answered as GET without the body (RFC 9110 9.3.2), refusals and 404s included.
+        let respond = request.head.method == "HEAD" ? Self.withoutBody(answer) : answer
         let path = request.head.path
         let matches = entries.filter { $0.prefix ? path.hasPrefix($0.path) : path == $0.path }
         guard !matches.isEmpty else {
@@ -70,17 +92,43 @@ final class Router: Sendable {
             respond(.error(error))
             return
         }
-        entry.route.handle(request, RequestContext(peer: connection.peer, listener: connection.listener), respond)
+        let peer = connection.peer, listener = connection.listener, route = entry.route
+        policy.resolve(entry.access, request, peer: peer) { result in
+            switch result {
+            case .success(let principal):
+                route.handle(request, RequestContext(peer: peer, listener: listener, principal: principal), respond)
+            case .failure(let error):
+                route.refused(request, error)
+                respond(.error(error))
+            }
+        }
+    }
+
+    private static func withoutBody(_ respond: @escaping Respond) -> Respond {
+        { response in
+            var headOnly = response
+            headOnly.omitsBody = true
+            respond(headOnly)
+        }
     }
 
     func upgrade(_ request: HTTPRequest, _ upgrade: WebSocketHandshake.UpgradeRequest, from connection: Connection,
                  decide: @escaping @Sendable (UpgradeDecision) -> Void) {
         let path = String(request.head.path)
-        guard let route = upgrades[path] else {
+        guard let entry = upgrades[path] else {
             decide(.reject(.notFound("No WebSocket endpoint at \(path) (use /wss).")))
             return
         }
-        route.decide(request, upgrade, RequestContext(peer: connection.peer, listener: connection.listener), decide)
+        let peer = connection.peer, listener = connection.listener
+        policy.resolve(entry.access, request, peer: peer) { result in
+            switch result {
+            case .success(let principal):
+                entry.route.decide(request, upgrade, RequestContext(peer: peer, listener: listener, principal: principal), decide)
+            case .failure(var error):
+                error.closeConnection = true
+                decide(.reject(error))
+            }
+        }
     }
 }
 

@@ -60,12 +60,10 @@ public final class Server: Sendable {
             broker.closeSessions(tokenHashes: hashes)
         }
         revocations = RevocationWatcher(store: store, log: log, onRevoked: onRevoked)
-        let backend = BackendAuthorization(secret: config.publishSecret)
         let metrics = counters.metrics
         whatsappStats = WhatsAppStats(metrics: counters.metrics)
         committer = GroupCommitter(store: store)
-        let webhook = WebhookRoute(committer: committer, broker: broker, secret: config.whatsapp.webhookSecret,
-                                   stats: whatsappStats, log: log)
+        let webhook = WebhookRoute(committer: committer, broker: broker, stats: whatsappStats, log: log)
         // Config first; values saved at run time by `saveSettings` override it.
         var upstreamSettings = UpstreamSettings(apiUrl: config.whatsapp.apiUrl ?? "", apiKey: config.whatsapp.apiKey ?? "",
                                                 sessionId: config.whatsapp.sessionId)
@@ -81,33 +79,42 @@ public final class Server: Sendable {
         let t = config.whatsapp.timeoutSeconds
         upstream = UpstreamClient(settings: upstreamSettingsBox,
                                   timeouts: UpstreamTimeouts(connect: min(3, t), request: t, sessionStart: 3 * t))
-        let actions = WhatsAppActionsRoute(auth: UserAuthorization(authenticator: authenticator), upstream: upstream,
+        let actions = WhatsAppActionsRoute(upstream: upstream,
                                            settings: upstreamSettingsBox, store: store, committer: committer, broker: broker,
                                            throttle: ChatThrottle(window: 5), metrics: counters.metrics, log: log)
         let loops = group
-        let router = Router { r in
-            r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
-            r.add("GET", "/metrics", MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
+        let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,
+                                  adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
+        // Every route declares who may call it (Docs/security.md, "Who may call each route").
+        let router = Router(policy: policy) { r in
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
+            r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
+            // The WAMP handshake authenticates itself: authToken + userId in the query (SPEC 5.1).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
-            r.upgrade("/wss", wamp)
-            r.upgrade("/", wamp)
+            r.upgrade("/wss", .anyone, wamp)
+            r.upgrade("/", .anyone, wamp)
             // A plain GET here means the Upgrade header was lost on the way (a proxy without the
             // WebSocket headers, the legacy 502 setup): say so instead of a bare 404.
-            r.add("GET", "/wss", ClosureRoute { _, _, respond in
+            r.add("GET", "/wss", .anyone, ClosureRoute { _, _, respond in
                 respond(.error(HTTPError(status: 426, code: "upgrade_required",
                     message: "GET /wss needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade); a proxy in front may be dropping those headers.",
                     headers: [("Upgrade", "websocket")])))
             })
-            r.add("POST", "/internal/publish", InternalPublishRoute(broker: broker, authorization: backend))
-            r.add("POST", "/internal/tokens", CreateTokenRoute(store: store, authorization: backend))
-            r.addPrefix("DELETE", RevokeTokenRoute.prefix, RevokeTokenRoute(store: store, authorization: backend, onRevoked: onRevoked))
-            r.add("POST", "/api/v1/WhatsApp/action/webhook", webhook)
-            r.addPrefix("GET", WhatsAppActionsRoute.prefix, actions)
-            r.addPrefix("POST", WhatsAppActionsRoute.prefix, actions)
-            if config.diagnostics.echo { r.upgrade("/echo", EchoRoute()) }
+            r.add("POST", "/internal/publish", .backend, InternalPublishRoute(broker: broker))
+            r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store))
+            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked))
+            r.add("POST", "/api/v1/WhatsApp/action/webhook", .webhookSender, webhook)
+            for action in WhatsAppActionsRoute.userActions {
+                r.add(action.method, WhatsAppActionsRoute.prefix + action.name, .user, actions)
+            }
+            for action in WhatsAppActionsRoute.adminActions {
+                r.add(action.method, WhatsAppActionsRoute.prefix + action.name, .admin, actions)
+            }
+            // Development tools: open to anyone, so they exist only while switched on.
+            if config.diagnostics.echo { r.upgrade("/echo", .anyone, EchoRoute()) }
             if config.diagnostics.console {
-                r.add("GET", "/console", ConsolePageRoute())
-                r.add("GET", "/console/stats", ConsoleStatsRoute(stats: broker.stats, group: loops))
+                r.add("GET", "/console", .anyone, ConsolePageRoute())
+                r.add("GET", "/console/stats", .anyone, ConsoleStatsRoute(stats: broker.stats, group: loops))
             }
         }
         context = ServerContext(config: config, router: router, log: log, counters: counters)
@@ -164,6 +171,9 @@ public final class Server: Sendable {
         for listener in listeners {
             listener.start()
             log.info("listening", metadata: ["address": "\(listener.boundAddress)", "tls": "\(listener.info.isTLS)"])
+        }
+        for warning in SecurityWarnings.atStart(config, databasePermissions: Database.permissions(ofFileAt: config.database)) {
+            log.warning("\(warning.message)", metadata: warning.metadata.mapValues { .string($0) })
         }
     }
 

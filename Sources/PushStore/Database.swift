@@ -1,5 +1,10 @@
 import CSQLite
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// One SQLite connection, opened for a push server: WAL, `synchronous=FULL`, foreign keys on.
 ///
@@ -21,6 +26,7 @@ public final class Database {
     /// Opens (creating if needed) the database at `path` and applies the connection pragmas.
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5000) throws {
         self.path = path
+        if !Self.isInMemory(path) { Self.createOwnerOnly(path) }
         var opened: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let code = sqlite3_open_v2(path, &opened, flags, nil)
@@ -48,7 +54,30 @@ public final class Database {
 
     deinit { close() }
 
-    private var isInMemory: Bool { path == ":memory:" || path.isEmpty || path.hasPrefix("file::memory:") }
+    private var isInMemory: Bool { Self.isInMemory(path) }
+
+    private static func isInMemory(_ path: String) -> Bool {
+        path == ":memory:" || path.isEmpty || path.hasPrefix("file::memory:")
+    }
+
+    /// A new database file is created empty with mode 0600 before SQLite opens it: it holds the
+    /// WhatsApp API key and the token table. SQLite gives the `-wal` and `-shm` files the mode of
+    /// the database file, so they follow. An existing file is left as its operator set it
+    /// (`O_EXCL`); any other failure is left for `sqlite3_open_v2` to report. `file:` URIs are
+    /// SQLite's to interpret and are not touched.
+    private static func createOwnerOnly(_ path: String) {
+        guard !path.hasPrefix("file:") else { return }
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode_t(0o600))
+        if fd >= 0 { closeDescriptor(fd) }
+    }
+
+    /// The permission bits of the database file (nil when there is no file to stat).
+    public static func permissions(ofFileAt path: String) -> UInt16? {
+        guard !isInMemory(path), !path.hasPrefix("file:") else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return UInt16(info.st_mode & 0o777)
+    }
 
     /// Checks the caller honours the confinement contract (no-op when `confinementQueue` is nil).
     public func assertConfined() {
@@ -136,3 +165,6 @@ public final class Database {
         return try first.string(0)
     }
 }
+
+/// libc `close`, out of reach of `Database.close()` inside the class.
+private func closeDescriptor(_ fd: Int32) { _ = close(fd) }

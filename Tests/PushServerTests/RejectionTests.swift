@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test func whatsAppActions_badBodies_are400() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.auth.adminUsers = ["agent"] } // saveSettings is an admin's action
         defer { server.stop() }
         let token = try server.createToken(user: "agent")
         let http = try HTTPClient(baseURL: server.httpURL)

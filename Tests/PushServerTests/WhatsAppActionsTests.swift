@@ -168,7 +168,7 @@ import Testing
     }
 
     @Test func saveSettings_switchesTheUpstream_andIsPersisted() throws {
-        let s = try Self.setup()
+        let s = try Self.setup { $0.auth.adminUsers = ["agent"] } // an admin's action
         defer { s.stop() }
         let second = try FakeUpstream(apiKey: "k2")
         second.start()

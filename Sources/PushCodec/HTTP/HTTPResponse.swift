@@ -8,6 +8,9 @@ public struct HTTPResponse: Sendable, Equatable {
     public var headers: HTTPHeaders
     /// Body bytes (not sent for 1xx, 204 and 304).
     public var body: [UInt8]
+    /// The answer to a HEAD request: `encode` writes the status line and every header, the
+    /// `Content-Length` of `body` included, but not the body (RFC 9110 9.3.2).
+    public var omitsBody = false
 
     /// Creates a response; the reason phrase defaults to the standard one for `status`.
     public init(status: Int, reason: String? = nil, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
@@ -43,7 +46,7 @@ public struct HTTPResponse: Sendable, Equatable {
     private var isBodiless: Bool { (100..<200).contains(status) || status == 204 || status == 304 }
 
     /// Wire bytes: status line, headers, `Content-Length` (except 1xx/204/304), `Connection: close`
-    /// when `keepAlive` is false and not already present, blank line, body.
+    /// when `keepAlive` is false and not already present, blank line, body (unless `omitsBody`).
     public func encode(keepAlive: Bool) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(128 + headers.fields.count * 32 + body.count)
@@ -55,7 +58,7 @@ public struct HTTPResponse: Sendable, Equatable {
         if !keepAlive && !headers.containsToken("close", in: "Connection") { appendLine(&out, "Connection: close") }
         out.append(HTTPASCII.cr)
         out.append(HTTPASCII.lf)
-        if !isBodiless { out.append(contentsOf: body) }
+        if !isBodiless && !omitsBody { out.append(contentsOf: body) }
         return out
     }
 

@@ -64,6 +64,7 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_WHATSAPP_API_KEY"] { config.whatsapp.apiKey = v }
         if let v = env["WAMP_PUSH_WHATSAPP_SESSION_ID"] { config.whatsapp.sessionId = v }
         if let v = env["WAMP_PUSH_WHATSAPP_WEBHOOK_SECRET"] { config.whatsapp.webhookSecret = v }
+        if let v = env["WAMP_PUSH_ADMIN_USERS"] { config.auth.adminUsers = v.split(separator: ",").map { String($0.trimmingSpaces()) } }
         if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = isTrue(v) }
         if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = isTrue(v) }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
@@ -122,6 +123,11 @@ public enum ConfigLoader {
         if l.outputLowWatermarkBytes >= l.outputHighWatermarkBytes {
             throw ConfigError("limits.outputLowWatermarkBytes",
                               "must be below limits.outputHighWatermarkBytes (\(l.outputLowWatermarkBytes) ≥ \(l.outputHighWatermarkBytes))")
+        }
+        // User ids as tokens name them: EspoCRM strips them to [A-Za-z0-9-], so nothing else could match.
+        for (i, id) in config.auth.adminUsers.enumerated()
+        where id.isEmpty || !id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) {
+            throw ConfigError("auth.adminUsers[\(i)]", "must be a user id of letters, digits and '-' (got \"\(id)\")")
         }
         if let secret = config.publishSecret, secret.isEmpty {
             throw ConfigError("publishSecret", "must not be empty (omit it to allow loopback publishers only)")
@@ -184,11 +190,12 @@ public enum ConfigLoader {
 
     private static func auth(_ value: JSONValue, _ a: inout ServerConfig.Auth) throws(ConfigError) {
         let o = try object(value, "auth")
-        try allowOnly(o, "auth", ["verifyCommand", "workingDirectory", "cacheSeconds", "timeoutSeconds"])
+        try allowOnly(o, "auth", ["verifyCommand", "workingDirectory", "cacheSeconds", "timeoutSeconds", "adminUsers"])
         if let v = o["verifyCommand"] { a.verifyCommand = try optionalString(v, "auth.verifyCommand") }
         if let v = o["workingDirectory"] { a.workingDirectory = try optionalString(v, "auth.workingDirectory") }
         if let v = o["cacheSeconds"] { a.cacheSeconds = try number(v, "auth.cacheSeconds", min: 0) }
         if let v = o["timeoutSeconds"] { a.timeoutSeconds = try number(v, "auth.timeoutSeconds", min: 0.001) }
+        if let v = o["adminUsers"] { a.adminUsers = try userIds(v, "auth.adminUsers") }
         if let command = a.verifyCommand, !command.contains(":token") {
             throw ConfigError("auth.verifyCommand", "must contain the placeholder :token")
         }
@@ -275,6 +282,11 @@ public enum ConfigLoader {
             throw ConfigError(key, "must be a number ≥ \(min) (got \(v.jsonString))")
         }
         return d
+    }
+
+    private static func userIds(_ v: JSONValue, _ key: String) throws(ConfigError) -> [String] {
+        guard let items = v.arrayValue else { throw ConfigError(key, "must be an array of user ids (got \(kind(v)))") }
+        return try items.enumerated().map { (i, item) throws(ConfigError) in try string(item, "\(key)[\(i)]") }
     }
 
     private static func kind(_ v: JSONValue) -> String {

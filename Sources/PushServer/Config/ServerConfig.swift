@@ -84,6 +84,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var workingDirectory: String?
         public var cacheSeconds = 60.0
         public var timeoutSeconds = 5.0
+        /// User ids whose tokens count as admin (`saveSettings`); the backend secret always does.
+        public var adminUsers: [String] = []
         public init() {}
     }
 

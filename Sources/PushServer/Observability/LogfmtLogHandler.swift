@@ -34,20 +34,34 @@ public struct LogfmtLogHandler: LogHandler {
         Self.output.write(line + "\n")
     }
 
+    /// A bare value, or a quoted one when it is empty or holds a space, `=`, `"`, `\` or a
+    /// control character. Control characters are escaped (`\n`, `\r`, `\t`, else `\u001b`):
+    /// a CR or an escape sequence from a peer could otherwise forge a line or repaint a terminal.
     static func quote(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\n" || $0 == "\\" }
+        let needsQuotes = value.isEmpty || value.unicodeScalars.contains {
+            $0 == " " || $0 == "=" || $0 == "\"" || $0 == "\\" || isControl($0)
+        }
         guard needsQuotes else { return value }
         var out = "\""
-        for c in value {
-            switch c {
+        // Scalars, not Characters: "\r\n" is one Character and would slip past a per-Character match.
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\"": out += "\\\""
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
-            default: out.append(c)
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
             }
         }
         return out + "\""
     }
+
+    /// C0 controls and DEL.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7f }
 
     private static func timestamp() -> String {
         var tv = timeval()

@@ -2,12 +2,11 @@ import PushCodec
 
 /// `POST /internal/publish`: EspoCRM's `WebSocket\Submission` format, one object or an array
 /// (SPEC section 6). The whole batch is validated before anything is published.
+/// Backend only (`RouteAccess.backend`, checked by the router).
 struct InternalPublishRoute: HTTPRoute {
     let broker: Broker
-    let authorization: BackendAuthorization
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        if let error = authorization.check(request, context) { return respond(.error(error)) }
         let publications: [Publication]
         switch Self.parse(request.body, broker) {
         case .success(let p): publications = p

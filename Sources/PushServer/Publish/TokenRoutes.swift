@@ -3,13 +3,11 @@ import PushCodec
 import PushStore
 
 /// `POST /internal/tokens {"token"?, "userId", "expiresAt"?}`: a CRM backend registers the tokens
-/// it issues (or lets us generate one). Same authorization as publish.
+/// it issues (or lets us generate one). Backend only, as publish (`RouteAccess.backend`).
 struct CreateTokenRoute: HTTPRoute {
     let store: StoreService
-    let authorization: BackendAuthorization
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        if let error = authorization.check(request, context) { return respond(.error(error)) }
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
             return respond(.error(HTTPError(status: 400, code: "invalid_json", message: "Send a JSON object {\"userId\", \"token\"?, \"expiresAt\"?}.")))
         }
@@ -53,11 +51,9 @@ struct CreateTokenRoute: HTTPRoute {
 struct RevokeTokenRoute: HTTPRoute {
     static let prefix = "/internal/tokens/"
     let store: StoreService
-    let authorization: BackendAuthorization
     let onRevoked: @Sendable (Set<String>) -> Void
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        if let error = authorization.check(request, context) { return respond(.error(error)) }
         let token = String(request.head.path.dropFirst(Self.prefix.count))
         guard !token.isEmpty, TokenStore.strip(token) == token else {
             return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "Name the token: DELETE /internal/tokens/<token>.")))

@@ -5,13 +5,22 @@ import PushStore
 import PushTransport
 import Synchronization
 
-/// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with user
-/// auth and the `{"success": true, ...}` envelope (SPEC section 7). Upstream calls block, so
-/// they run on the upstream client's own threads; the store work goes through the store queue.
+/// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with the
+/// `{"success": true, ...}` envelope (SPEC section 7). Each action is its own route: the user
+/// actions need a user token, `saveSettings` an admin (Server.swift declares which; the router
+/// checks). Upstream calls block, so they run on the upstream client's own threads; the store
+/// work goes through the store queue.
 struct WhatsAppActionsRoute: HTTPRoute {
     static let prefix = "/api/v1/WhatsApp/action/"
 
-    let auth: UserAuthorization
+    /// Every action a user token may call, with its method.
+    static let userActions: [(name: String, method: String)] = [
+        ("login", "GET"), ("qrCode", "GET"), ("status", "GET"), ("getChats", "GET"), ("getChatMessages", "GET"),
+        ("getContacts", "GET"), ("sendMessage", "POST"), ("logout", "POST"),
+    ]
+    /// Changes where the upstream calls go and the key they carry: an admin's action.
+    static let adminActions: [(name: String, method: String)] = [("saveSettings", "POST")]
+
     let upstream: UpstreamClient
     let settings: UpstreamSettingsBox
     let store: StoreService
@@ -21,31 +30,11 @@ struct WhatsAppActionsRoute: HTTPRoute {
     let metrics: ServerMetrics
     let log: Logger
 
-    private static let methods: [String: String] = [
-        "login": "GET", "qrCode": "GET", "status": "GET", "getChats": "GET", "getChatMessages": "GET",
-        "getContacts": "GET", "sendMessage": "POST", "logout": "POST", "saveSettings": "POST",
-    ]
-
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
-        let name = String(request.head.path.dropFirst(Self.prefix.count))
-        guard let method = Self.methods[name] else {
-            return respond(.error(.notFound("No WhatsApp action '\(name)'.")))
-        }
-        let asked = request.head.method == "HEAD" ? "GET" : request.head.method
-        guard asked == method else {
-            var error = HTTPError.methodNotAllowed("\(name) takes \(method), not \(request.head.method).")
-            error.headers.append(("Allow", method))
-            return respond(.error(error))
-        }
-        auth.check(request) { result in
-            switch result {
-            case .failure(let error): respond(.error(error))
-            case .success: self.perform(name, request, respond)
-            }
-        }
+        perform(String(request.head.path.dropFirst(Self.prefix.count)), request, context, respond)
     }
 
-    private func perform(_ name: String, _ request: HTTPRequest, _ respond: @escaping Respond) {
+    private func perform(_ name: String, _ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         switch name {
         case "login":
             call({ (c: UpstreamClient) throws(UpstreamError) in try c.startSession() }, respond) { outcome in
@@ -75,7 +64,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
         case "sendMessage":
             sendMessage(request, respond)
         case "saveSettings":
-            saveSettings(request, respond)
+            saveSettings(request, by: context.principal, respond)
         default:
             respond(.error(.notFound()))
         }
@@ -196,7 +185,8 @@ struct WhatsAppActionsRoute: HTTPRoute {
 
     // MARK: saveSettings
 
-    private func saveSettings(_ request: HTTPRequest, _ respond: @escaping Respond) {
+    /// Logged with who changed what (never the values: one of them is the API key).
+    private func saveSettings(_ request: HTTPRequest, by principal: Principal, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
             return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"apiUrl\": \"...\", \"apiKey\": \"...\"}.")))
         }
@@ -211,7 +201,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
         if let url = values.first(where: { $0.0 == "apiUrl" })?.1, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             return respond(.error(HTTPError(status: 400, code: "invalid_url", message: "apiUrl must start with http:// or https://.")))
         }
-        let settings = self.settings
+        let settings = self.settings, log = self.log
         let saved = values
         store.async({ db in
             let s = SettingsStore(database: db)
@@ -228,6 +218,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
                         }
                     }
                 }
+                log.notice("whatsapp settings saved", metadata: ["by": "\(principal)", "keys": "\(saved.map(\.0).joined(separator: ","))"])
                 respond(.ok([:]))
             case .failure(let error):
                 respond(.error(HTTPError(status: 500, code: "store_error", message: "Settings could not be saved: \(error).")))
