@@ -15,6 +15,10 @@ public final class Server: Sendable {
     let context: ServerContext
     let broker: Broker
     let authenticator: TokenAuthenticator
+    let authQuotas: AuthQuotas
+    /// Separate pools, so a flood of verifier runs cannot hold up subscriptions' access checks.
+    let verifierRunner: CommandRunner
+    let accessCheckRunner: CommandRunner
     let revocations: RevocationWatcher
     let committer: GroupCommitter
     let whatsappStats: WhatsAppStats
@@ -35,20 +39,23 @@ public final class Server: Sendable {
         counters = Counters()
         group = LoopGroup(maxConnections: config.limits.maxConnections)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
-        let runner = CommandRunner(maxConcurrent: 8)
-        let verifier = config.auth.verifyCommand.map {
+        verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
+        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
+        let verifier = config.auth.verifyCommand.map { [verifierRunner] in
             ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
-                                  cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: runner)
+                                  cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: verifierRunner)
         }
         let accessChecker = config.categories.values.contains { $0.accessCheckCommand != nil }
             ? AccessChecker(commandPrefix: config.accessCheck.commandPrefix, workingDirectory: config.accessCheck.workingDirectory,
-                            timeoutSeconds: config.accessCheck.timeoutSeconds, runner: runner)
+                            timeoutSeconds: config.accessCheck.timeoutSeconds, runner: accessCheckRunner)
             : nil
-        authenticator = TokenAuthenticator(store: store, verifier: verifier, log: log)
+        authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
+        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
         let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log)
         let store = self.store
         let broker = self.broker
         let authenticator = self.authenticator
+        let authQuotas = self.authQuotas
         let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
             authenticator.invalidate(tokenHashes: hashes)
             broker.closeSessions(tokenHashes: hashes)
@@ -82,7 +89,7 @@ public final class Server: Sendable {
         let router = Router { r in
             r.add("GET", "/healthz", ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             r.add("GET", "/metrics", MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
-            let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
+            let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
             r.upgrade("/wss", wamp)
             r.upgrade("/", wamp)
             // A plain GET here means the Upgrade header was lost on the way (a proxy without the

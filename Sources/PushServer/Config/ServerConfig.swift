@@ -29,6 +29,12 @@ public struct ServerConfig: Sendable, Equatable {
         public var handshakeTimeoutSeconds = 10.0
         public var pingIntervalSeconds = 60.0
         public var sendBufferBytes = 1_048_576
+        /// Open WAMP sessions one user may hold across all loops (0 = no cap); over it the upgrade gets 429.
+        public var maxSessionsPerUser = 64
+        /// Failed authentications a source address may make per minute (0 = no limit) before it gets 429.
+        public var failedAuthPerAddressPerMinute = 300
+        /// `auth.verifyCommand` runs a source address may cause per minute (0 = no limit).
+        public var verifierSpawnsPerAddressPerMinute = 60
         public init() {}
     }
 
@@ -59,6 +65,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var workingDirectory: String?
         public var cacheSeconds = 60.0
         public var timeoutSeconds = 5.0
+        /// Verifier processes at once (their own pool: a verifier flood cannot starve access checks).
+        public var maxConcurrent = 8
         public init() {}
     }
 
@@ -67,6 +75,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var commandPrefix: String?
         public var workingDirectory: String?
         public var timeoutSeconds = 5.0
+        /// Access-check processes at once (a pool apart from the verifier's).
+        public var maxConcurrent = 8
         public init() {}
     }
 

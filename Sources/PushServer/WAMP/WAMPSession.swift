@@ -16,11 +16,15 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private let services: WAMPServices
     private let loopBroker: LoopBroker
     private var open = true
+    /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
+    private let sessionSlot: UserSessionQuota.Slot?
 
     static let callErrorURI = "http://wamp-push/error#notallowed"
 
-    init(socket: WebSocketHandler, userId: String, tokenHash: String, services: WAMPServices) {
+    init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
+         services: WAMPServices) {
         self.sessionId = Self.makeSessionId()
+        self.sessionSlot = sessionSlot
         self.socket = socket
         self.userId = userId
         self.tokenHash = tokenHash
@@ -40,6 +44,7 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
         guard open else { return }
         open = false
         loopBroker.remove(self)
+        sessionSlot?.release()
     }
 
     func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {

@@ -17,18 +17,19 @@ struct UserAuthorization: Sendable {
         return nil
     }
 
-    /// Calls `completion` with the user id, or with the 401/403 to answer.
-    func check(_ request: HTTPRequest, completion: @escaping @Sendable (Result<String, HTTPError>) -> Void) {
+    /// Calls `completion` with the user id, or with the 401/403 (429 from a quota of `source`) to answer.
+    func check(_ request: HTTPRequest, source: String? = nil, completion: @escaping @Sendable (Result<String, HTTPError>) -> Void) {
         guard let token = Self.token(from: request.head.headers) else {
             return completion(.failure(HTTPError(status: 401, code: "unauthorized",
                 message: "Send Authorization: Bearer <token> or Espo-Authorization: base64(username:token).",
                 headers: [("WWW-Authenticate", "Bearer")])))
         }
-        authenticator.authenticateOwner(token: token) { outcome in
+        authenticator.authenticateOwner(token: token, source: source) { outcome in
             switch outcome {
             case .admitted(let userId, _): completion(.success(userId))
             case .unauthorized(let m): completion(.failure(HTTPError(status: 401, code: "unauthorized", message: m)))
             case .forbidden(let m): completion(.failure(HTTPError(status: 403, code: "forbidden", message: m)))
+            case .refused(let refusal): completion(.failure(refusal))
             }
         }
     }

@@ -37,7 +37,7 @@ struct WhatsAppActionsRoute: HTTPRoute {
             error.headers.append(("Allow", method))
             return respond(.error(error))
         }
-        auth.check(request) { result in
+        auth.check(request, source: SourceAddressKey.key(peer: context.peer, headers: request.head.headers)) { result in
             switch result {
             case .failure(let error): respond(.error(error))
             case .success: self.perform(name, request, respond)
