@@ -6,6 +6,12 @@ import Testing
 
 /// The pieces of the authentication quotas on their own, with a clock moved by hand.
 @Suite struct AuthQuotaUnitTests {
+    static let quietLog: Logger = {
+        var log = Logger(label: "test")
+        log.logLevel = .critical
+        return log
+    }()
+
     // MARK: AddressRateLimiter
 
     @Test func limiter_spendsTheBurstThenRefusesWithRetryAfter() {
@@ -148,10 +154,12 @@ import Testing
         limits.failedAuthPerAddressPerMinute = 2
         limits.verifierSpawnsPerAddressPerMinute = 1
         limits.maxSessionsPerUser = 1
-        let quotas = AuthQuotas(limits: limits, metrics: nil, log: Logger(label: "test"), clock: CommandsManualClock().now)
+        let quotas = AuthQuotas(limits: limits, metrics: nil, log: Self.quietLog, clock: CommandsManualClock().now)
         #expect(quotas.refuseAttempt(from: "a") == nil)
-        quotas.recordFailure(from: "a")
-        quotas.recordFailure(from: "a")
+        quotas.recordFailure(from: "a", token: "stale")
+        for _ in 0..<10 { quotas.recordFailure(from: "a", token: "stale") } // one tab retrying: charged once
+        #expect(quotas.refuseAttempt(from: "a") == nil)
+        quotas.recordFailure(from: "a", token: "other")
         let failed = quotas.refuseAttempt(from: "a")
         #expect(failed?.status == 429)
         #expect(failed?.code == "too_many_failed_authentications")
@@ -175,9 +183,9 @@ import Testing
         var limits = ServerConfig.Limits()
         limits.failedAuthPerAddressPerMinute = 0
         limits.verifierSpawnsPerAddressPerMinute = 0
-        let quotas = AuthQuotas(limits: limits, metrics: nil, log: Logger(label: "test"))
-        for _ in 0..<1_000 {
-            quotas.recordFailure(from: "a")
+        let quotas = AuthQuotas(limits: limits, metrics: nil, log: Self.quietLog)
+        for i in 0..<1_000 {
+            quotas.recordFailure(from: "a", token: "t\(i)")
             #expect(quotas.admitSpawn(from: "a"))
         }
         #expect(quotas.refuseAttempt(from: "a") == nil)

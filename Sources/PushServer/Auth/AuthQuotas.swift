@@ -1,5 +1,6 @@
 import Logging
 import PushCodec
+import PushStore
 import Synchronization
 
 /// The authentication quotas (issue 10, M5): failed authentications and verifier spawns per
@@ -18,6 +19,9 @@ final class AuthQuotas: Sendable {
     /// Nil when the quota is off (configured as 0).
     let failedAuth: AddressRateLimiter?
     let verifierSpawns: AddressRateLimiter?
+    /// (source, token hash) pairs charged in the last minute: a browser tab retrying the same
+    /// stale token every few seconds costs one failure a minute, a flood of distinct ones each.
+    private let recentFailures: AddressRateLimiter?
     let sessions: UserSessionQuota
     private let metrics: ServerMetrics?
     private let log: Logger
@@ -30,6 +34,7 @@ final class AuthQuotas: Sendable {
             ? AddressRateLimiter(perMinute: limits.failedAuthPerAddressPerMinute, clock: clock) : nil
         verifierSpawns = limits.verifierSpawnsPerAddressPerMinute > 0
             ? AddressRateLimiter(perMinute: limits.verifierSpawnsPerAddressPerMinute, clock: clock) : nil
+        recentFailures = failedAuth == nil ? nil : AddressRateLimiter(perMinute: 1, clock: clock)
         sessions = UserSessionQuota(maxPerUser: limits.maxSessionsPerUser)
         self.metrics = metrics
         self.log = log
@@ -54,8 +59,13 @@ final class AuthQuotas: Sendable {
             retryAfter: limited.retryAfterSeconds)
     }
 
-    /// A wrong, unknown, expired or revoked token (not a server-side failure) from `source`.
-    func recordFailure(from source: String) { failedAuth?.charge(source) }
+    /// A missing, wrong, unknown, expired or revoked token (not a server-side failure) from
+    /// `source`; the same token again within a minute is not charged again.
+    func recordFailure(from source: String, token: String) {
+        guard let failedAuth, let recentFailures else { return }
+        let pair = source + " " + TokenStore.hash(TokenStore.strip(token))
+        if recentFailures.take(pair) == nil { failedAuth.charge(source) }
+    }
 
     /// Spends one verifier run of `source`'s budget; false (logged, counted) when it is used up.
     /// Called by the verifier's cache only when a new process would start.

@@ -13,9 +13,9 @@ import Synchronization
 ///
 /// Quotas (`AuthQuotas`), per source address: one over its failed-authentication budget is refused
 /// before any look-up; a token that needs a new verifier run spends from the spawn budget (cache
-/// hits, table hits and joins of a running check spend nothing). Every attempt that does not
-/// authenticate is charged as a failure, except server-side failures (store error, verifier
-/// timeout), which are not the client's doing.
+/// hits, table hits and joins of a running check spend nothing). An attempt whose token is
+/// missing, wrong, unknown, expired or revoked is charged as a failure (the same token at most
+/// once a minute); server-side failures (store error, verifier timeout) and spawn refusals are not.
 final class TokenAuthenticator: Sendable {
     enum Outcome: Sendable, Equatable {
         case admitted(userId: String, tokenHash: String)
@@ -55,7 +55,7 @@ final class TokenAuthenticator: Sendable {
     func authenticate(token rawToken: String, userId rawUser: String, source: String? = nil,
                       completion: @escaping @Sendable (Outcome) -> Void) {
         if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
-        let charged = charging(source, completion)
+        let charged = charging(source, rawToken, completion)
         let userId = Self.strip(rawUser)
         guard !userId.isEmpty, !Self.strip(rawToken).isEmpty else {
             return charged(.unauthorized("The authToken and userId query parameters are required."))
@@ -75,7 +75,7 @@ final class TokenAuthenticator: Sendable {
     /// external verifier names).
     func authenticateOwner(token rawToken: String, source: String? = nil, completion: @escaping @Sendable (Outcome) -> Void) {
         if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
-        let charged = charging(source, completion)
+        let charged = charging(source, rawToken, completion)
         guard !Self.strip(rawToken).isEmpty else { return charged(.unauthorized("A token is required.")) }
         resolve(rawToken, source: source) { owner in
             switch owner {
@@ -88,12 +88,16 @@ final class TokenAuthenticator: Sendable {
         }
     }
 
-    /// Wraps `completion` so that an attempt that did not authenticate is charged to `source`'s
-    /// failure budget (server-side failures bypass it: `.serverFailure` goes to the bare completion).
-    private func charging(_ source: String?, _ completion: @escaping @Sendable (Outcome) -> Void) -> @Sendable (Outcome) -> Void {
+    /// Wraps `completion` so that a 401/403 is charged to `source`'s failure budget (server-side
+    /// failures bypass it: `.serverFailure` goes to the bare completion).
+    private func charging(_ source: String?, _ token: String,
+                          _ completion: @escaping @Sendable (Outcome) -> Void) -> @Sendable (Outcome) -> Void {
         guard let source, let quotas else { return completion }
         return { outcome in
-            if case .admitted = outcome {} else { quotas.recordFailure(from: source) }
+            switch outcome {
+            case .unauthorized, .forbidden: quotas.recordFailure(from: source, token: token)
+            case .admitted, .refused: break
+            }
             completion(outcome)
         }
     }
@@ -145,8 +149,6 @@ final class TokenAuthenticator: Sendable {
                     case .failed(let reason):
                         completion(.serverFailure(.unauthorized("The token could not be verified (\(reason)).")))
                     case .spawnRefused:
-                        // Charged as a failure too: past the failure budget such a flood is
-                        // refused before it reaches the table at all.
                         let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
                             ?? AuthQuotas.tooManyRequests(code: "too_many_token_checks", message: "Too many unknown tokens to verify.", retryAfter: 1)
                         completion(.outcome(.refused(refusal)))

@@ -32,7 +32,7 @@ public struct ServerConfig: Sendable, Equatable {
         /// Open WAMP sessions one user may hold across all loops (0 = no cap); over it the upgrade gets 429.
         public var maxSessionsPerUser = 64
         /// Failed authentications a source address may make per minute (0 = no limit) before it gets 429.
-        public var failedAuthPerAddressPerMinute = 300
+        public var failedAuthPerAddressPerMinute = 120
         /// `auth.verifyCommand` runs a source address may cause per minute (0 = no limit).
         public var verifierSpawnsPerAddressPerMinute = 60
         public init() {}
