@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PushCodec
 import PushTransport
@@ -166,8 +167,10 @@ import Testing
         #expect(failed?.headers.first { $0.0 == "Retry-After" }?.1 == "30")
         #expect(quotas.admitSpawn(from: "a"))
         #expect(!quotas.admitSpawn(from: "a"))
-        #expect(quotas.spawnRefusal(for: "a").code == "too_many_token_checks")
-        #expect(quotas.spawnRefusal(for: "a").headers.first { $0.0 == "Retry-After" }?.1 == "60")
+        let spawn = quotas.spawnRefusal(for: "a")
+        #expect(spawn.status == 429)
+        #expect(spawn.code == "too_many_token_checks")
+        #expect(spawn.headers.first { $0.0 == "Retry-After" }?.1 == "60")
         let slot = quotas.reserveSession(for: "alice", source: "a")
         guard case .failure(let refusal) = quotas.reserveSession(for: "alice", source: "a") else {
             Issue.record("second session admitted")
@@ -189,6 +192,29 @@ import Testing
             #expect(quotas.admitSpawn(from: "a"))
         }
         #expect(quotas.refuseAttempt(from: "a") == nil)
+    }
+
+    @Test func authQuotas_aFloodOfRefusalsWritesOneLinePerIntervalPerQuota() {
+        var limits = ServerConfig.Limits()
+        limits.verifierSpawnsPerAddressPerMinute = 1
+        limits.maxSessionsPerUser = 1
+        let clock = CommandsManualClock()
+        let lines = CapturedLog()
+        let quotas = AuthQuotas(limits: limits, metrics: nil, log: Logger(label: "test") { _ in lines }, clock: clock.now)
+        let slot = quotas.reserveSession(for: "alice", source: "a")
+        for _ in 0..<50 {
+            _ = quotas.spawnRefusal(for: "203.0.113.9")
+            _ = quotas.reserveSession(for: "alice", source: "203.0.113.9")
+        }
+        #expect(lines.entries.count == 2)
+        #expect(lines.entries.allSatisfy { $0.message == "authentication quota reached" && $0.metadata["suppressed"] == "0" })
+        #expect(Set(lines.entries.compactMap { $0.metadata["quota"] }) == ["verifier_spawns", "sessions_per_user"])
+        clock.advance(10)
+        _ = quotas.spawnRefusal(for: "203.0.113.9")
+        #expect(lines.entries.count == 3)
+        #expect(lines.entries.last?.metadata["suppressed"] == "49")
+        #expect(lines.entries.last?.metadata["source"] == "203.0.113.9")
+        withExtendedLifetime(slot) {}
     }
 
     // MARK: SingleFlightCache.mayStart
@@ -223,5 +249,29 @@ import Testing
         #expect(await refused.value() == -1)
         #expect(cache.computeCount == 0)
         #expect(cache.count == 0)
+    }
+}
+
+/// A log handler that keeps what it is given (message and metadata as strings), for tests.
+final class CapturedLog: LogHandler, @unchecked Sendable {
+    struct Entry { let message: String; let metadata: [String: String] }
+    private let lock = NSLock()
+    private var stored: [Entry] = []
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    var entries: [Entry] { lock.lock(); defer { lock.unlock() }; return stored }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
+             file: String, function: String, line: UInt) {
+        let flat = (metadata ?? [:]).mapValues { "\($0)" }
+        lock.lock()
+        stored.append(Entry(message: message.description, metadata: flat))
+        lock.unlock()
     }
 }

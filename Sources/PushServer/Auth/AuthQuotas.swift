@@ -67,16 +67,16 @@ final class AuthQuotas: Sendable {
         if recentFailures.take(pair) == nil { failedAuth.charge(source) }
     }
 
-    /// Spends one verifier run of `source`'s budget; false (logged, counted) when it is used up.
-    /// Called by the verifier's cache only when a new process would start.
+    /// Spends one verifier run of `source`'s budget; false when it is used up. Called by the
+    /// verifier's cache, under its lock, only when a new process would start: so it only counts
+    /// (the refusal is logged by `spawnRefusal`, outside that lock).
     func admitSpawn(from source: String) -> Bool {
-        guard let limiter = verifierSpawns, limiter.take(source) != nil else { return true }
-        refused(.verifierSpawns, source: source, limit: limiter.perMinute)
-        return false
+        verifierSpawns?.take(source) == nil
     }
 
-    /// The 429 for a token that needed a verifier run `source` had no budget for.
+    /// The 429 (counted and logged) for a token that needed a verifier run `source` had no budget for.
     func spawnRefusal(for source: String) -> HTTPError {
+        refused(.verifierSpawns, source: source, limit: verifierSpawns?.perMinute ?? 0)
         let seconds = verifierSpawns?.check(source)?.retryAfterSeconds ?? 1
         return Self.tooManyRequests(code: "too_many_token_checks",
             message: "Too many unknown tokens to verify from this address; retry in \(seconds) s.", retryAfter: seconds)
