@@ -41,15 +41,6 @@ final class AuthQuotas: Sendable {
         self.logThrottle = LogThrottle(clock: clock)
     }
 
-    /// No quotas at all (tests of the authenticator alone).
-    static func unlimited(log: Logger) -> AuthQuotas {
-        var limits = ServerConfig.Limits()
-        limits.failedAuthPerAddressPerMinute = 0
-        limits.verifierSpawnsPerAddressPerMinute = 0
-        limits.maxSessionsPerUser = 0
-        return AuthQuotas(limits: limits, metrics: nil, log: log)
-    }
-
     /// Checked before any token look-up: an address over its failed-authentication budget.
     func refuseAttempt(from source: String) -> HTTPError? {
         guard let limiter = failedAuth, let limited = limiter.check(source) else { return nil }
