@@ -111,7 +111,8 @@ start_server() { # name
             TOKEN=$("$BIN/wamp-push" token create --user bench --db "$WP_DIR/bench.sqlite")
         fi
         # cwd = work dir: the generated development certificate lands in its data/tls.
-        (cd "$WP_DIR" && exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve --listen "127.0.0.1:$WP_PORT" \
+        # Every bench session is user "bench" from 127.0.0.1: lift the per-user session cap.
+        (cd "$WP_DIR" && WAMP_PUSH_MAX_SESSIONS_PER_USER=0 exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve --listen "127.0.0.1:$WP_PORT" \
             --listen "tls://127.0.0.1:$WP_TLS_PORT" --db "$WP_DIR/bench.sqlite" --log-level error) >>"$LOGS/wamp-push.log" 2>&1 &
         SERVER_PID=$!
         wait_for_port "$WP_PORT"; wait_for_port "$WP_TLS_PORT" ;;

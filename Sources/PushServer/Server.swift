@@ -15,6 +15,10 @@ public final class Server: Sendable {
     let context: ServerContext
     let broker: Broker
     let authenticator: TokenAuthenticator
+    let authQuotas: AuthQuotas
+    /// Separate pools, so a flood of verifier runs cannot hold up subscriptions' access checks.
+    let verifierRunner: CommandRunner
+    let accessCheckRunner: CommandRunner
     let revocations: RevocationWatcher
     let committer: GroupCommitter
     let whatsappStats: WhatsAppStats
@@ -40,21 +44,24 @@ public final class Server: Sendable {
                                                      exemptLoopback: config.limits.addressLimitsExemptLoopback),
                           clock: clock)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
-        let runner = CommandRunner(maxConcurrent: 8)
-        let verifier = config.auth.verifyCommand.map {
+        verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
+        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
+        let verifier = config.auth.verifyCommand.map { [verifierRunner] in
             ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
-                                  cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: runner)
+                                  cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: verifierRunner)
         }
         let accessChecker = config.categories.values.contains { $0.accessCheckCommand != nil }
             ? AccessChecker(commandPrefix: config.accessCheck.commandPrefix, workingDirectory: config.accessCheck.workingDirectory,
-                            timeoutSeconds: config.accessCheck.timeoutSeconds, runner: runner)
+                            timeoutSeconds: config.accessCheck.timeoutSeconds, runner: accessCheckRunner)
             : nil
-        authenticator = TokenAuthenticator(store: store, verifier: verifier, log: log)
+        authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
+        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
         let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log,
                                     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession)
         let store = self.store
         let broker = self.broker
         let authenticator = self.authenticator
+        let authQuotas = self.authQuotas
         let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
             authenticator.invalidate(tokenHashes: hashes)
             broker.closeSessions(tokenHashes: hashes)
@@ -90,7 +97,7 @@ public final class Server: Sendable {
             r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (SPEC 5.1).
-            let wamp = WAMPUpgradeRoute(authenticator: authenticator, services: services)
+            let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
             r.upgrade("/wss", .anyone, wamp)
             r.upgrade("/", .anyone, wamp)
             // A plain GET here means the Upgrade header was lost on the way (a proxy without the
@@ -132,13 +139,13 @@ public final class Server: Sendable {
                 log.warning("connection refused: limit reached", metadata: ["limit": "\(limit)"])
             case .addressLimitReached(let peer, let limit):
                 counters.addressLimitReached()
-                if let suppressed = counters.logThrottle.allow(.addressLimit) {
+                if let suppressed = counters.logThrottle.admit("connections_per_address") {
                     log.warning("connection refused: too many from one address", metadata: [
                         "peer": "\(peer)", "limit": "\(limit)", "key": "limits.maxConnectionsPerAddress", "suppressed": "\(suppressed)"])
                 }
             case .deadlinePassed(let phase, let peer):
                 counters.deadlinePassed(phase)
-                if let suppressed = counters.logThrottle.allow(.deadline) {
+                if let suppressed = counters.logThrottle.admit("deadline") {
                     log.info("connection closed: deadline passed", metadata: [
                         "phase": "\(phase.rawValue)", "peer": "\(peer)", "suppressed": "\(suppressed)"])
                 }

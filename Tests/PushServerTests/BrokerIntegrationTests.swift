@@ -243,7 +243,7 @@ import Testing
     }
 
     @Test func fanOut_toAThousandSubscribers_deliversEveryEventOnceInOrder() throws {
-        let server = try TestServer()
+        let server = try TestServer { $0.limits.maxSessionsPerUser = 0 } // 1,000 sessions of one user
         defer { server.stop() }
         let token = try server.createToken(user: "admin")
         let clients = try (0..<1000).map { _ in try server.wamp(user: "admin", token: token) }

@@ -25,7 +25,7 @@ struct AccessPolicy: Sendable {
         case .webhookSender:
             completion(webhookSender(request, peer))
         case .user:
-            user(headers, completion)
+            user(headers, source: SourceAddressKey.key(peer: peer, headers: headers), completion)
         case .admin:
             admin(headers, peer, completion)
         }
@@ -64,16 +64,18 @@ struct AccessPolicy: Sendable {
         return .success(.webhookSender)
     }
 
-    private func user(_ headers: HTTPHeaders, _ completion: @escaping Completion) {
+    /// `source` is the caller's address key, charged for failed authentications (AuthQuotas).
+    private func user(_ headers: HTTPHeaders, source: String?, _ completion: @escaping Completion) {
         guard let token = UserCredentials.token(from: headers) else {
             return completion(.failure(Self.unauthorized("Send Authorization: Bearer <token> or Espo-Authorization: base64(username:token).")))
         }
         let adminUsers = self.adminUsers
-        authenticator.authenticateOwner(token: token) { outcome in
+        authenticator.authenticateOwner(token: token, source: source) { outcome in
             switch outcome {
             case .admitted(let userId, _): completion(.success(.user(id: userId, isAdmin: adminUsers.contains(userId))))
             case .unauthorized(let m): completion(.failure(HTTPError(status: 401, code: "unauthorized", message: m)))
             case .forbidden(let m): completion(.failure(HTTPError(status: 403, code: "forbidden", message: m)))
+            case .refused(let refusal): completion(.failure(refusal))
             }
         }
     }
@@ -94,7 +96,7 @@ struct AccessPolicy: Sendable {
             return completion(.failure(Self.unauthorized(LoopbackTrust.refusal(peer: peer, headers: headers,
                 remedy: "send the token of a user listed in auth.adminUsers, or configure a publishSecret"))))
         }
-        user(headers) { result in
+        user(headers, source: SourceAddressKey.key(peer: peer, headers: headers)) { result in
             switch result {
             case .success(.user(let id, isAdmin: false)):
                 completion(.failure(HTTPError(status: 403, code: "forbidden",

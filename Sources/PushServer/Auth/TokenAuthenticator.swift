@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PushCodec
 import PushStore
 import Synchronization
 
@@ -9,11 +10,19 @@ import Synchronization
 /// reconnecting browser is admitted on its loop without touching the disk. A miss is looked up
 /// on the store's queue; a token the table does not know may be checked by EspoCRM's own command
 /// (`auth.verifyCommand`), off the loops and cached by the verifier. Revocation drops the entry.
+///
+/// Quotas (`AuthQuotas`), per source address: one over its failed-authentication budget is refused
+/// before any look-up; a token that needs a new verifier run spends from the spawn budget (cache
+/// hits, table hits and joins of a running check spend nothing). An attempt whose token is
+/// missing, wrong, unknown, expired or revoked is charged as a failure (the same token at most
+/// once a minute); server-side failures (store error, verifier timeout) and spawn refusals are not.
 final class TokenAuthenticator: Sendable {
     enum Outcome: Sendable, Equatable {
         case admitted(userId: String, tokenHash: String)
         case unauthorized(String)
         case forbidden(String)
+        /// A quota refused the attempt: answer this (429) as it is.
+        case refused(HTTPError)
     }
 
     private struct Entry {
@@ -26,11 +35,13 @@ final class TokenAuthenticator: Sendable {
     private let verifier: ExternalTokenVerifier?
     private let cache = Mutex<[String: Entry]>([:])
     private let cacheSeconds: Double
+    private let quotas: AuthQuotas?
     private let log: Logger
 
-    init(store: StoreService, verifier: ExternalTokenVerifier?, cacheSeconds: Double = 60, log: Logger) {
+    init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60, log: Logger) {
         self.store = store
         self.verifier = verifier
+        self.quotas = quotas
         self.cacheSeconds = cacheSeconds
         self.log = log
     }
@@ -39,17 +50,22 @@ final class TokenAuthenticator: Sendable {
     static func strip(_ s: String) -> String { TokenStore.strip(s) }
 
     /// The handshake: the token must belong to `userId`. `completion` runs on the caller's thread
-    /// on a cache hit, otherwise on the store queue or a verifier queue.
-    func authenticate(token rawToken: String, userId rawUser: String, completion: @escaping @Sendable (Outcome) -> Void) {
+    /// on a cache hit, otherwise on the store queue or a verifier queue. `source` is the
+    /// `SourceAddressKey` the quotas count under (nil: no quotas apply).
+    func authenticate(token rawToken: String, userId rawUser: String, source: String? = nil,
+                      completion: @escaping @Sendable (Outcome) -> Void) {
+        if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
+        let charged = charging(source, rawToken, completion)
         let userId = Self.strip(rawUser)
         guard !userId.isEmpty, !Self.strip(rawToken).isEmpty else {
-            return completion(.unauthorized("The authToken and userId query parameters are required."))
+            return charged(.unauthorized("The authToken and userId query parameters are required."))
         }
-        resolve(rawToken) { owner in
+        resolve(rawToken, source: source) { owner in
             switch owner {
-            case .outcome(let outcome): completion(outcome)
+            case .outcome(let outcome): charged(outcome)
+            case .serverFailure(let outcome): completion(outcome)
             case .owner(let owner, let hash, let active, let expiresAt):
-                completion(Self.judge(userId: userId, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                charged(Self.judge(userId: userId, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
                                       now: Date().timeIntervalSince1970))
             }
         }
@@ -57,26 +73,45 @@ final class TokenAuthenticator: Sendable {
 
     /// REST actions: the token alone identifies the user (its owner in the table, or the user the
     /// external verifier names).
-    func authenticateOwner(token rawToken: String, completion: @escaping @Sendable (Outcome) -> Void) {
-        guard !Self.strip(rawToken).isEmpty else { return completion(.unauthorized("A token is required.")) }
-        resolve(rawToken) { owner in
+    func authenticateOwner(token rawToken: String, source: String? = nil, completion: @escaping @Sendable (Outcome) -> Void) {
+        if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
+        let charged = charging(source, rawToken, completion)
+        guard !Self.strip(rawToken).isEmpty else { return charged(.unauthorized("A token is required.")) }
+        resolve(rawToken, source: source) { owner in
             switch owner {
-            case .outcome(let outcome): completion(outcome)
+            case .outcome(let outcome): charged(outcome)
+            case .serverFailure(let outcome): completion(outcome)
             case .owner(let owner, let hash, let active, let expiresAt):
-                completion(Self.judge(userId: owner, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                charged(Self.judge(userId: owner, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
                                       now: Date().timeIntervalSince1970))
             }
         }
     }
 
+    /// Wraps `completion` so that a 401/403 is charged to `source`'s failure budget (server-side
+    /// failures bypass it: `.serverFailure` goes to the bare completion).
+    private func charging(_ source: String?, _ token: String,
+                          _ completion: @escaping @Sendable (Outcome) -> Void) -> @Sendable (Outcome) -> Void {
+        guard let source, let quotas else { return completion }
+        return { outcome in
+            switch outcome {
+            case .unauthorized, .forbidden: quotas.recordFailure(from: source, token: token)
+            case .admitted, .refused: break
+            }
+            completion(outcome)
+        }
+    }
+
     /// Who owns a token: the cache, else the table (on the store queue), else the external
-    /// verifier. An answer that needs no further judging comes back as `.outcome`.
+    /// verifier. An answer that needs no further judging comes back as `.outcome`, or as
+    /// `.serverFailure` when the server (not the client) is at fault.
     private enum Owner: Sendable {
         case owner(String, hash: String, active: Bool, expiresAt: Int64?)
         case outcome(Outcome)
+        case serverFailure(Outcome)
     }
 
-    private func resolve(_ rawToken: String, completion: @escaping @Sendable (Owner) -> Void) {
+    private func resolve(_ rawToken: String, source: String?, completion: @escaping @Sendable (Owner) -> Void) {
         let token = Self.strip(rawToken)
         let hash = TokenStore.hash(token)
         let now = Date().timeIntervalSince1970
@@ -92,7 +127,7 @@ final class TokenAuthenticator: Sendable {
             switch result {
             case .failure(let error):
                 log.error("token look-up failed", metadata: ["error": "\(error)"])
-                completion(.outcome(.unauthorized("The token could not be checked.")))
+                completion(.serverFailure(.unauthorized("The token could not be checked.")))
             case .success(let record?):
                 if record.isActive {
                     cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
@@ -100,14 +135,23 @@ final class TokenAuthenticator: Sendable {
                 completion(.owner(record.userId, hash: hash, active: record.isActive, expiresAt: record.expiresAt))
             case .success(nil):
                 guard let verifier else { return completion(.outcome(.unauthorized("Unknown token."))) }
-                verifier.verify(token: token) { outcome in
+                // Only a real spawn spends the source's budget (asked under the verifier cache's lock).
+                let quotas = self.quotas
+                let mayStart: (() -> Bool)? = source.flatMap { source in
+                    quotas.map { quotas in { quotas.admitSpawn(from: source) } }
+                }
+                verifier.verify(token: token, mayStart: mayStart) { outcome in
                     switch outcome {
                     case .user(let owner):
                         completion(.owner(owner, hash: "external:" + hash, active: true, expiresAt: nil))
                     case .unknown:
                         completion(.outcome(.unauthorized("Unknown token.")))
                     case .failed(let reason):
-                        completion(.outcome(.unauthorized("The token could not be verified (\(reason)).")))
+                        completion(.serverFailure(.unauthorized("The token could not be verified (\(reason)).")))
+                    case .spawnRefused:
+                        let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
+                            ?? AuthQuotas.tooManyRequests(code: "too_many_token_checks", message: "Too many unknown tokens to verify.", retryAfter: 1)
+                        completion(.outcome(.refused(refusal)))
                     }
                 }
             }

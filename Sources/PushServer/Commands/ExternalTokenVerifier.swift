@@ -14,6 +14,9 @@ public final class ExternalTokenVerifier: Sendable {
         case unknown
         /// The command could not answer (timeout, could not start); not admitted, cached ≤ 1 s.
         case failed(String)
+        /// No answer: the token needed a new run and the caller's budget allowed none
+        /// (`mayStart` said no); nothing was started or cached.
+        case spawnRefused
 
         /// True when the token belongs to `userId`.
         public func admits(userId: String) -> Bool {
@@ -45,7 +48,10 @@ public final class ExternalTokenVerifier: Sendable {
     }
 
     /// Reports the owner of `token`, from the cache or by running the command once for all concurrent askers.
-    public func verify(token: String, completion: @escaping @Sendable (Outcome) -> Void) {
+    /// `mayStart`, when given, is asked (synchronously, under the cache's lock: it must not call
+    /// back into this verifier) only when a process would really start; cache hits and joins of a
+    /// running check never spend from it.
+    public func verify(token: String, mayStart: (() -> Bool)? = nil, completion: @escaping @Sendable (Outcome) -> Void) {
         let cleaned = Self.strip(token)
         // EspoCRM refuses an empty token before running anything; so do we.
         guard !cleaned.isEmpty else {
@@ -61,6 +67,7 @@ public final class ExternalTokenVerifier: Sendable {
                 if case .failed = outcome { return min(positiveSeconds, Self.failureCacheSeconds) }
                 return positiveSeconds
             },
+            mayStart: mayStart, refused: .spawnRefused,
             compute: { deliver in
                 runner.run(shellCommand: command, workingDirectory: directory, timeout: timeout) { result in
                     deliver(Self.outcome(of: result, timeout: timeout))

@@ -22,7 +22,7 @@ public final class SingleFlightCache<Key: Hashable & Sendable, Value: Sendable>:
     }
 
     /// What a lookup decided under the lock.
-    private enum Step { case hit(Value), joined, start(UInt64) }
+    private enum Step { case hit(Value), joined, start(UInt64), refused }
 
     private struct State {
         var entries: [Key: Entry] = [:]
@@ -67,6 +67,17 @@ public final class SingleFlightCache<Key: Hashable & Sendable, Value: Sendable>:
     public func value(for key: Key, timeToLive: @escaping @Sendable (Value) -> Double,
                       compute: @escaping @Sendable (@escaping @Sendable (Value) -> Void) -> Void,
                       completion: @escaping @Sendable (Value) -> Void) {
+        value(for: key, timeToLive: timeToLive, mayStart: nil, refused: nil, compute: compute, completion: completion)
+    }
+
+    /// Like `value(for:timeToLive:compute:completion:)`, but a miss that would start a new
+    /// computation first asks `mayStart` (under the cache's lock, so it must not call back into
+    /// the cache); when it says no, `refused` is delivered and nothing is started or cached.
+    /// Hits and joins of a running computation never ask: they cost nothing.
+    public func value(for key: Key, timeToLive: @escaping @Sendable (Value) -> Double,
+                      mayStart: (() -> Bool)?, refused: Value?,
+                      compute: @escaping @Sendable (@escaping @Sendable (Value) -> Void) -> Void,
+                      completion: @escaping @Sendable (Value) -> Void) {
         let now = clock()
         let step = state.withLock { s -> Step in
             if let entry = s.entries[key] {
@@ -77,6 +88,7 @@ public final class SingleFlightCache<Key: Hashable & Sendable, Value: Sendable>:
                 s.waitersByFlight[flight, default: []].append(completion)
                 return .joined
             }
+            if let mayStart, refused != nil, !mayStart() { return .refused }
             let flight = s.nextFlight
             s.nextFlight &+= 1
             s.flightByKey[key] = flight
@@ -89,6 +101,8 @@ public final class SingleFlightCache<Key: Hashable & Sendable, Value: Sendable>:
             completion(value)
         case .joined:
             break
+        case .refused:
+            if let refused { completion(refused) }
         case .start(let flight):
             compute { [self] value in finish(key: key, flight: flight, value: value, lifetime: timeToLive(value)) }
         }

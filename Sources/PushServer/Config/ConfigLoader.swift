@@ -78,6 +78,17 @@ public enum ConfigLoader {
                 config.limits[keyPath: path] = n
             }
         }
+        let quotas: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
+            ("WAMP_PUSH_MAX_SESSIONS_PER_USER", \.maxSessionsPerUser),
+            ("WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", \.failedAuthPerAddressPerMinute),
+            ("WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE", \.verifierSpawnsPerAddressPerMinute),
+        ]
+        for (name, path) in quotas {
+            if let v = env[name] {
+                guard let n = Int(v), n >= 0 else { throw ConfigError(name, "must be an integer ≥ 0, 0 meaning no limit (got \"\(v)\")") }
+                config.limits[keyPath: path] = n
+            }
+        }
         let seconds: [(String, WritableKeyPath<ServerConfig.Limits, Double>)] = [
             ("WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", \.handshakeTimeoutSeconds),
             ("WAMP_PUSH_PING_INTERVAL_SECONDS", \.pingIntervalSeconds),
@@ -190,7 +201,8 @@ public enum ConfigLoader {
 
     private static func auth(_ value: JSONValue, _ a: inout ServerConfig.Auth) throws(ConfigError) {
         let o = try object(value, "auth")
-        try allowOnly(o, "auth", ["verifyCommand", "workingDirectory", "cacheSeconds", "timeoutSeconds", "adminUsers"])
+        try allowOnly(o, "auth", ["verifyCommand", "workingDirectory", "cacheSeconds", "timeoutSeconds", "adminUsers", "maxConcurrent"])
+        if let v = o["maxConcurrent"] { a.maxConcurrent = try positiveInt(v, "auth.maxConcurrent") }
         if let v = o["verifyCommand"] { a.verifyCommand = try optionalString(v, "auth.verifyCommand") }
         if let v = o["workingDirectory"] { a.workingDirectory = try optionalString(v, "auth.workingDirectory") }
         if let v = o["cacheSeconds"] { a.cacheSeconds = try number(v, "auth.cacheSeconds", min: 0) }
@@ -203,7 +215,8 @@ public enum ConfigLoader {
 
     private static func accessCheck(_ value: JSONValue, _ a: inout ServerConfig.AccessCheck) throws(ConfigError) {
         let o = try object(value, "accessCheck")
-        try allowOnly(o, "accessCheck", ["commandPrefix", "workingDirectory", "timeoutSeconds"])
+        try allowOnly(o, "accessCheck", ["commandPrefix", "workingDirectory", "timeoutSeconds", "maxConcurrent"])
+        if let v = o["maxConcurrent"] { a.maxConcurrent = try positiveInt(v, "accessCheck.maxConcurrent") }
         if let v = o["commandPrefix"] { a.commandPrefix = try optionalString(v, "accessCheck.commandPrefix") }
         if let v = o["workingDirectory"] { a.workingDirectory = try optionalString(v, "accessCheck.workingDirectory") }
         if let v = o["timeoutSeconds"] { a.timeoutSeconds = try number(v, "accessCheck.timeoutSeconds", min: 0.001) }
@@ -216,7 +229,9 @@ public enum ConfigLoader {
                                     "idleTimeoutSeconds", "requestTimeoutSeconds", "closeTimeoutSeconds",
                                     "drainTimeoutSeconds", "lingerTimeoutSeconds",
                                     "outputHighWatermarkBytes", "outputLowWatermarkBytes", "maxSubscriptionsPerSession",
-                                    "maxConnectionsPerAddress", "addressLimitsExemptLoopback"])
+                                    "maxConnectionsPerAddress", "addressLimitsExemptLoopback",
+                                    "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute"])
+        try authQuotaLimits(o, &l)
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }
         if let v = o["maxFrameBytes"] { l.maxFrameBytes = try positiveInt(v, "limits.maxFrameBytes") }
         if let v = o["maxMessageBytes"] { l.maxMessageBytes = try positiveInt(v, "limits.maxMessageBytes") }
@@ -239,6 +254,21 @@ public enum ConfigLoader {
             l.maxConnectionsPerAddress = v.int64Value == 0 ? 0 : try positiveInt(v, "limits.maxConnectionsPerAddress")
         }
         if let v = o["addressLimitsExemptLoopback"] { l.addressLimitsExemptLoopback = try bool(v, "limits.addressLimitsExemptLoopback") }
+    }
+
+    /// The authentication quotas: 0 turns one off, so these accept 0 (unlike the other limits).
+    private static func authQuotaLimits(_ o: JSONObject, _ l: inout ServerConfig.Limits) throws(ConfigError) {
+        let keys: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
+            ("maxSessionsPerUser", \.maxSessionsPerUser), ("failedAuthPerAddressPerMinute", \.failedAuthPerAddressPerMinute),
+            ("verifierSpawnsPerAddressPerMinute", \.verifierSpawnsPerAddressPerMinute),
+        ]
+        for (name, path) in keys {
+            guard let v = o[name] else { continue }
+            guard let n = v.int64Value, n >= 0, n <= Int64(Int32.max) else {
+                throw ConfigError("limits.\(name)", "must be an integer ≥ 0, 0 meaning no limit (got \(v.jsonString))")
+            }
+            l[keyPath: path] = Int(n)
+        }
     }
 
     // MARK: Typed readers, each naming the key on failure

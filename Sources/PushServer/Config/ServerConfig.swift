@@ -45,6 +45,12 @@ public struct ServerConfig: Sendable, Equatable {
         /// `addressLimitsExemptLoopback` is false (a same-host proxy sends every browser from 127.0.0.1).
         public var maxConnectionsPerAddress = 1_000
         public var addressLimitsExemptLoopback = true
+        /// Open WAMP sessions one user may hold across all loops (0 = no cap); over it the upgrade gets 429.
+        public var maxSessionsPerUser = 64
+        /// Failed authentications a source address may make per minute (0 = no limit) before it gets 429.
+        public var failedAuthPerAddressPerMinute = 120
+        /// `auth.verifyCommand` runs a source address may cause per minute (0 = no limit).
+        public var verifierSpawnsPerAddressPerMinute = 60
         public init() {}
 
         /// The transport's view of these limits.
@@ -86,6 +92,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var timeoutSeconds = 5.0
         /// User ids whose tokens count as admin (`saveSettings`); the backend secret always does.
         public var adminUsers: [String] = []
+        /// Verifier processes at once (their own pool: a verifier flood cannot starve access checks).
+        public var maxConcurrent = 8
         public init() {}
     }
 
@@ -94,6 +102,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var commandPrefix: String?
         public var workingDirectory: String?
         public var timeoutSeconds = 5.0
+        /// Access-check processes at once (a pool apart from the verifier's).
+        public var maxConcurrent = 8
         public init() {}
     }
 

@@ -1,32 +1,36 @@
-import PushTransport
 import Synchronization
 
-/// Lets one log line per kind through every `interval`, so a flood (a scan, a reconnect storm)
-/// costs a line every few seconds, not one per refused peer. The metrics still count each one.
-/// Mutex-protected: any loop may ask.
+/// Lets at most one log line per key through per `interval`, so a flood of refusals writes a
+/// line every few seconds instead of one per request; the lines held back are counted and
+/// reported with the next one. Callers use a small fixed set of keys (one per quota), so the
+/// table stays tiny. Thread-safe behind a `Mutex`; the clock is injectable for tests.
 final class LogThrottle: Sendable {
-    enum Kind: Hashable, Sendable { case addressLimit, deadline, subscriptionLimit }
+    private struct Slot {
+        var lastLine: Double
+        var suppressed: Int
+    }
 
-    private let interval: UInt64
-    private let clock: @Sendable () -> UInt64
-    private let state = Mutex<[Kind: (next: UInt64, suppressed: Int)]>([:])
+    let interval: Double
+    private let clock: @Sendable () -> Double
+    private let slots = Mutex<[String: Slot]>([:])
 
-    init(intervalSeconds: Double = 10, clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
-        interval = MonotonicClock.seconds(intervalSeconds)
+    init(interval: Double = 10, clock: @escaping @Sendable () -> Double = MonotonicSeconds.now) {
+        self.interval = interval
         self.clock = clock
     }
 
-    /// nil: stay quiet. Otherwise log now, saying how many were left out since the last line.
-    func allow(_ kind: Kind) -> Int? {
+    /// Nil: stay quiet. Otherwise log now, mentioning how many lines were held back since the last one.
+    func admit(_ key: String) -> Int? {
         let now = clock()
-        return state.withLock { table -> Int? in
-            let entry = table[kind] ?? (0, 0)
-            guard now >= entry.next else {
-                table[kind] = (entry.next, entry.suppressed + 1)
+        return slots.withLock { slots -> Int? in
+            if var slot = slots[key], now - slot.lastLine < interval {
+                slot.suppressed += 1
+                slots[key] = slot
                 return nil
             }
-            table[kind] = (now + interval, 0)
-            return entry.suppressed
+            let suppressed = slots[key]?.suppressed ?? 0
+            slots[key] = Slot(lastLine: now, suppressed: 0)
+            return suppressed
         }
     }
 }

@@ -22,6 +22,8 @@ final class ServerMetrics: Sendable {
     private let webhookCounters: [WhatsAppStats.WebhookOutcome: Counter]
     let upstreamSucceeded, upstreamFailed: Counter
     let upstreamLatency: CoreMetrics.Timer
+    /// `wamp_push_auth_quota_refusals_total{quota=...}`, one series per `AuthQuotas.Quota`.
+    private let authQuotaCounters: [AuthQuotas.Quota: Counter]
 
     // Gauges set when scraped.
     let sessions, subscriptions, topics: Gauge
@@ -57,6 +59,11 @@ final class ServerMetrics: Sendable {
         upstreamSucceeded = counter("wamp_push_upstream_calls_total", [("outcome", "ok")])
         upstreamFailed = counter("wamp_push_upstream_calls_total", [("outcome", "error")])
         upstreamLatency = CoreMetrics.Timer(label: "wamp_push_upstream_call_seconds", dimensions: [], factory: factory)
+        var quotas: [AuthQuotas.Quota: Counter] = [:]
+        for quota in AuthQuotas.Quota.allCases {
+            quotas[quota] = counter("wamp_push_auth_quota_refusals_total", [("quota", quota.rawValue)])
+        }
+        authQuotaCounters = quotas
         sessions = Gauge(label: "wamp_push_sessions", dimensions: [], factory: factory)
         subscriptions = Gauge(label: "wamp_push_subscriptions", dimensions: [], factory: factory)
         topics = Gauge(label: "wamp_push_topics", dimensions: [], factory: factory)
@@ -64,6 +71,8 @@ final class ServerMetrics: Sendable {
 
     func webhook(_ outcome: WhatsAppStats.WebhookOutcome) { webhookCounters[outcome]?.increment() }
     func deadlinePassed(_ phase: ConnectionPhase) { deadlineCounters[phase]?.increment() }
+
+    func authQuotaRefused(_ quota: AuthQuotas.Quota) { authQuotaCounters[quota]?.increment() }
 
     func upstreamCall(ok: Bool, seconds: Double) {
         (ok ? upstreamSucceeded : upstreamFailed).increment()

@@ -18,11 +18,15 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private var open = true
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks = 0
+    /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
+    private let sessionSlot: UserSessionQuota.Slot?
 
     static let callErrorURI = "http://wamp-push/error#notallowed"
 
-    init(socket: WebSocketHandler, userId: String, tokenHash: String, services: WAMPServices) {
+    init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
+         services: WAMPServices) {
         self.sessionId = Self.makeSessionId()
+        self.sessionSlot = sessionSlot
         self.socket = socket
         self.userId = userId
         self.tokenHash = tokenHash
@@ -42,6 +46,7 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
         guard open else { return }
         open = false
         loopBroker.remove(self)
+        sessionSlot?.release()
     }
 
     func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
@@ -81,7 +86,7 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
         // silently dropping would recreate the legacy "subscribed but nothing arrives".
         if subscriptions[uri] == nil && subscriptions.count + pendingChecks >= services.maxSubscriptionsPerSession {
             services.counters.subscriptionLimitReached()
-            if let suppressed = services.counters.logThrottle.allow(.subscriptionLimit) {
+            if let suppressed = services.counters.logThrottle.admit("subscriptions_per_session") {
                 services.log.info("session closed: too many subscriptions", metadata: [
                     "session": "\(sessionId)", "user": "\(userId)", "limit": "\(services.maxSubscriptionsPerSession)",
                     "key": "limits.maxSubscriptionsPerSession", "suppressed": "\(suppressed)"])
