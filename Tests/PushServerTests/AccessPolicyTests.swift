@@ -167,27 +167,3 @@ import Testing
         #expect(Database.permissions(ofFileAt: path) == 0o644)
     }
 }
-
-/// A log handler that keeps every event (level and message) for a test to read.
-final class CapturedLog: LogHandler, @unchecked Sendable {
-    private let lock = NSLock()
-    private var kept: [(level: Logger.Level, message: String)] = []
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lock.lock()
-        kept.append((event.level, event.message.description))
-        lock.unlock()
-    }
-
-    var events: [(level: Logger.Level, message: String)] {
-        lock.lock()
-        defer { lock.unlock() }
-        return kept
-    }
-}

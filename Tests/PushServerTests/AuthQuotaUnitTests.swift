@@ -251,27 +251,3 @@ import Testing
         #expect(cache.count == 0)
     }
 }
-
-/// A log handler that keeps what it is given (message and metadata as strings), for tests.
-final class CapturedLog: LogHandler, @unchecked Sendable {
-    struct Entry { let message: String; let metadata: [String: String] }
-    private let lock = NSLock()
-    private var stored: [Entry] = []
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    var entries: [Entry] { lock.lock(); defer { lock.unlock() }; return stored }
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String,
-             file: String, function: String, line: UInt) {
-        let flat = (metadata ?? [:]).mapValues { "\($0)" }
-        lock.lock()
-        stored.append(Entry(message: message.description, metadata: flat))
-        lock.unlock()
-    }
-}

@@ -29,8 +29,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// The phase and when it ends (loop clock); see `enter(_:)`.
     public private(set) var phase: ConnectionPhase = .handshake
     public private(set) var deadline: UInt64
-    /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) when the
-    /// deadline was last set. Less at the deadline means the peer is slow, not stuck.
+    /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) at the
+    /// last tick; fewer at the next one means the peer is slow, not stuck.
     private var unsentAtDrainMark = 0
 
     private let fd: Int32
@@ -346,6 +346,15 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     private var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
 
+    /// Draining ends a peer that takes nothing, not one slowly taking a last answer: each tick
+    /// asks the kernel how much the peer has not acknowledged (its buffer hides that progress
+    /// from our writes), and any progress restarts the deadline.
+    private func noteDrainProgress(now: UInt64) {
+        let unsent = unsentBytes
+        if unsent < unsentAtDrainMark { deadline = now + policy.draining }
+        unsentAtDrainMark = unsent
+    }
+
     private func setPhase(_ phase: ConnectionPhase) {
         self.phase = phase
         deadline = loop.now() + policy.timeout(phase)
@@ -355,13 +364,6 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// handler may act (a WebSocket sends its close), and if it leaves the deadline where it
     /// was the connection closes anyway, so a deadline always ends something.
     private func deadlinePassed() {
-        // Draining ends a peer that takes nothing, not one slowly taking a last answer (the
-        // kernel's buffer hides its progress from our writes, so ask the kernel).
-        if state == .draining, unsentBytes < unsentAtDrainMark {
-            unsentAtDrainMark = unsentBytes
-            deadline = loop.now() + policy.draining
-            return
-        }
         onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
         guard state == .open, let handler else { return close() }
         let before = (phase, deadline)
@@ -388,6 +390,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     }
 
     func tick(now: UInt64) {
+        if state == .draining { noteDrainProgress(now: now) }
         if now >= deadline { return deadlinePassed() }
         if state == .open { handler?.connectionTick(self, now: now) }
     }
