@@ -34,7 +34,8 @@ extension Doctor {
     /// The upgrade answered with something other than 101, 401 or 403: name the cause.
     static func upgradeRefusal(_ response: HTTPClientResponse, _ status: String) -> DoctorStep {
         let answerer = Answerer(response)
-        let via = answerer.isWampPush ? "" : " from \(answerer.name)"
+        let via = ServerIdentity.isWampPush(answerer.server) ? ""
+            : answerer.isWampPush ? " from wamp-push through \(answerer.name)" : " from \(answerer.name)"
         let message = Answerer.wampPushErrorMessage(response)
         switch response.status {
         case 426 where message != nil && response.headers.first("Sec-WebSocket-Version") == nil:
