@@ -107,3 +107,13 @@ import PushCodec
         }
     }
 }
+
+@Suite struct HTTPResponseServerHeaderTests {
+    @Test func encode_keepsAGivenServerHeader_insteadOfAddingWampPushs() {
+        let wire = HTTPResponse(status: 200, headers: HTTPHeaders([("Server", "fake-wwebjs-api")])).encode(keepAlive: true)
+        #expect(String(decoding: wire, as: UTF8.self) == "HTTP/1.1 200 OK\r\nServer: fake-wwebjs-api\r\nContent-Length: 0\r\n\r\n")
+        #expect(ServerIdentity.isWampPush("wamp-push/9.9"))
+        #expect(!ServerIdentity.isWampPush("nginx/1.22.1"))
+        #expect(!ServerIdentity.isWampPush(nil))
+    }
+}
