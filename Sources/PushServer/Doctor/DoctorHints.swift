@@ -24,7 +24,7 @@ public enum DoctorHints {
     static func proxyCannotReachUpstream(_ proxy: String) -> String {
         "\(proxy) cannot reach its upstream: is wamp-push running? is proxy_pass the right host:port "
             + "(wamp-push's plain listener, e.g. http://127.0.0.1:8080)? \(proxy)'s error.log names the cause "
-            + "(nginx: /var/log/nginx/error.log). Once it reaches wamp-push, the block that forwards WebSocket:\n" + nginxBlock
+            + "(Debian's nginx: /var/log/nginx/error.log). Once it reaches wamp-push, the block that forwards WebSocket:\n" + nginxBlock
     }
 
     /// A 504 from the proxy: the upstream accepted nothing or answered nothing in time.
