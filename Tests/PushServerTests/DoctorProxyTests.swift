@@ -58,6 +58,24 @@ import Testing
         #expect(steps[2].detail == "426 Upgrade Required: the WebSocket version was not accepted")
     }
 
+    @Test func missingConnectionHeader400_isNamedAsDroppedHeaders() throws {
+        let body = #"{"error":"bad_request","message":"WebSocket upgrade requires a Connection header containing Upgrade."}"#
+        let proxy = try DoctorFakeProxy(answer: "HTTP/1.1 400 Bad Request\r\nServer: nginx/1.22.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        defer { proxy.stop() }
+        let steps = Doctor(options: DoctorOptions(url: "ws://127.0.0.1:\(proxy.port)/wss", user: "alice", token: "t")).run()
+        #expect(steps[2].detail == "400 Bad Request from wamp-push through nginx/1.22.1: WebSocket upgrade requires a Connection header containing Upgrade.")
+        #expect(steps[2].hint?.hasPrefix("the proxy does not forward WebSocket: it drops the Upgrade and Connection headers") == true)
+    }
+
+    @Test func gatewayTimeout504_saysTheProxyTimedOutReachingItsUpstream() throws {
+        let proxy = try DoctorFakeProxy(answer: "HTTP/1.1 504 Gateway Time-out\r\nServer: nginx/1.22.1\r\nContent-Type: text/html\r\nContent-Length: 7\r\nConnection: close\r\n\r\ntimeout")
+        defer { proxy.stop() }
+        let steps = Doctor(options: DoctorOptions(url: "ws://127.0.0.1:\(proxy.port)/wss", user: "alice", token: "t")).run()
+        #expect(steps[2].detail == "504 Gateway Time-out from nginx/1.22.1: nginx timed out waiting for its upstream")
+        #expect(steps[2].hint?.hasSuffix(DoctorHints.nginxBlock) == true)
+    }
+
     @Test func nginxBlock_inDeploymentDoc_isTheOneDoctorPrints() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let doc = try String(contentsOf: root.appendingPathComponent("Docs/deployment.md"), encoding: .utf8)
