@@ -10,10 +10,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product wamp-push
 
-## Build and start the server on 127.0.0.1:8443 (wss/https) and 127.0.0.1:8080 (ws/http).
+## Build and start the server on 127.0.0.1:8443 (wss/https) and 127.0.0.1:8080 (ws/http), with
+## the /console page on (CONSOLE=0 turns it off). Every command it prints runs as pasted here.
+CONSOLE ?= 1
 run: build
 	@mkdir -p data
-	.build/release/wamp-push serve --dev-token $(ARGS)
+	WAMP_PUSH_CONSOLE=$(CONSOLE) .build/release/wamp-push serve --dev-token $(ARGS)
 
 ## Build and run every test.
 test: deps

@@ -1,5 +1,7 @@
+import PushCodec
+
 public enum Version {
-    public static let current = "0.1.0"
+    public static let current = ServerIdentity.version
     /// The server identity sent in WAMP WELCOME.
-    public static let serverIdent = "wamp-push/\(current)"
+    public static let serverIdent = ServerIdentity.product
 }

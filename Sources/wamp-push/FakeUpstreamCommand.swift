@@ -33,7 +33,7 @@ struct FakeUpstreamCommand: ParsableCommand {
         do {
             fake = try FakeUpstream(port: port, host: host, apiKey: apiKey, fixtures: fixtures)
         } catch {
-            FileHandle.standardError.write("wamp-push fake-upstream: \(error.description)\n".data(using: .utf8)!)
+            FileHandle.standardError.write("wamp-push: fake-upstream: \(error.description)\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
         switch sessionState {
@@ -54,7 +54,7 @@ struct FakeUpstreamCommand: ParsableCommand {
                     }
                 }
             } catch {
-                FileHandle.standardError.write("wamp-push fake-upstream: \(error.description)\n".data(using: .utf8)!)
+                FileHandle.standardError.write("wamp-push: fake-upstream: \(error.description)\n".data(using: .utf8)!)
                 fake.stop()
                 throw ExitCode(1)
             }

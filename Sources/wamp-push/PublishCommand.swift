@@ -40,7 +40,11 @@ struct PublishCommand: ParsableCommand {
             throw ExitCode(1)
         }
         guard response.status == 200 else {
-            FileHandle.standardError.write("wamp-push: \(response.status): \(response.bodyString())\n".data(using: .utf8)!)
+            // wamp-push's refusals are {"error","message"}; anything else is quoted as it came.
+            let body = try? JSONParser.parse(response.body)
+            let reason = body?["message"]?.stringValue ?? response.bodyString()
+            let code = body?["error"]?.stringValue.map { " \($0)" } ?? ""
+            FileHandle.standardError.write("wamp-push: publish refused (\(response.status)\(code)): \(reason)\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
         print(response.bodyString())

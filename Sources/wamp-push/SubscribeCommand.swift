@@ -35,7 +35,26 @@ struct SubscribeCommand: ParsableCommand {
         print("connected: session \(sessionId) (\(ident))")
         for t in topic {
             try socket.sendText(String(decoding: WAMPCodec.subscribe(t), as: UTF8.self))
-            print("subscribed: \(t)")
+            try socket.sendText(String(decoding: WAMPCodec.call(callId: "topic-\(t)", procURI: "urn:wamp-push:topic",
+                                                                arguments: [.string(t)]), as: UTF8.self))
+        }
+        // WAMP v1 does not answer SUBSCRIBE and the server ignores undeclared topics, so ask it
+        // about each topic: a silent drop is the legacy "no pushes" bug.
+        var pending = Set(topic.map { "topic-\($0)" })
+        while !pending.isEmpty {
+            let reply = try WAMPCodec.decodeServerMessage(Array(try socket.receiveText(timeout: 10).utf8))
+            switch reply {
+            case .callResult(let callId, let info) where pending.contains(callId):
+                pending.remove(callId)
+                print(SubscriptionCheck.line(String(callId.dropFirst("topic-".count)), info))
+            case .callError(let callId, _, _, _) where pending.contains(callId):
+                pending.remove(callId) // a server without the check: nothing to tell
+                print("subscribed: \(callId.dropFirst("topic-".count))")
+            case .event(let t, let payload):
+                printEvent(t, payload)
+            default:
+                continue
+            }
         }
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         while deadline.map({ Date() < $0 }) ?? true {
@@ -46,12 +65,22 @@ struct SubscribeCommand: ParsableCommand {
                 throw ExitCode(1)
             }
             if case .event(let t, let payload) = try? WAMPCodec.decodeServerMessage(Array(text.utf8)) {
-                let stamp = ISO8601DateFormatter().string(from: Date())
-                print("\(stamp) EVENT \(t) \(payload.jsonString)")
+                printEvent(t, payload)
             } else {
                 print(text)
             }
         }
         socket.close()
+    }
+
+    /// `<time> EVENT <topic>`, the summary of a WhatsApp event, then the raw JSON.
+    private func printEvent(_ topic: String, _ payload: JSONValue) {
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        if let summary = EventSummary.line(payload) {
+            print("\(stamp) EVENT \(topic): \(summary)")
+            print("    \(payload.jsonString)")
+        } else {
+            print("\(stamp) EVENT \(topic) \(payload.jsonString)")
+        }
     }
 }

@@ -8,7 +8,7 @@ struct WampPush: ParsableCommand {
     static func main() {
         // Line-buffered stdout, so printed URLs and tokens show up at once even when piped.
         wp_line_buffer_stdout()
-        Self.main(nil)
+        CommandLineErrors.run(Array(CommandLine.arguments.dropFirst()))
     }
 
     static let configuration = CommandConfiguration(

@@ -14,10 +14,11 @@ final class ServerProcess: @unchecked Sendable {
     private var lines: [String] = []
     private var stderrText = ""
 
-    init(arguments: [String], directory: String? = nil, environment: [String: String] = [:]) throws {
+    /// `shell: true` runs `/bin/sh` with `arguments` instead of the binary (a pasted command line).
+    init(arguments: [String], directory: String? = nil, environment: [String: String] = [:], shell: Bool = false) throws {
         self.directory = directory ?? NSTemporaryDirectory() + "wamp-push-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: shell ? "/bin/sh" : Self.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: self.directory)
         var env = ProcessInfo.processInfo.environment

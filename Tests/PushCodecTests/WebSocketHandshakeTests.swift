@@ -105,10 +105,10 @@ import Testing
     @Test func switchingProtocolsResponse_hasExactBytes() {
         let withProtocol = WebSocketHandshake.switchingProtocolsResponse(accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", subprotocol: "wamp")
         #expect(String(decoding: withProtocol, as: UTF8.self)
-            == "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            == "HTTP/1.1 101 Switching Protocols\r\nServer: wamp-push/0.1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\nSec-WebSocket-Protocol: wamp\r\n\r\n")
         let without = WebSocketHandshake.switchingProtocolsResponse(accept: "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=", subprotocol: nil)
-        #expect(without == Array(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        #expect(without == Array(("HTTP/1.1 101 Switching Protocols\r\nServer: wamp-push/0.1.0\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n").utf8))
     }
 }

@@ -45,12 +45,14 @@ public struct HTTPResponse: Sendable, Equatable {
     /// Statuses that never carry a body or a Content-Length (RFC 9110 §8.6, §15.3.5, §15.4.5).
     private var isBodiless: Bool { (100..<200).contains(status) || status == 204 || status == 304 }
 
-    /// Wire bytes: status line, headers, `Content-Length` (except 1xx/204/304), `Connection: close`
-    /// when `keepAlive` is false and not already present, blank line, body (unless `omitsBody`).
+    /// Wire bytes: status line, `Server: wamp-push/<version>` unless a `Server` header is given,
+    /// headers, `Content-Length` (except 1xx/204/304), `Connection: close` when `keepAlive` is
+    /// false and not already present, blank line, body (unless `omitsBody`).
     public func encode(keepAlive: Bool) -> [UInt8] {
         var out = [UInt8]()
         out.reserveCapacity(128 + headers.fields.count * 32 + body.count)
         appendLine(&out, "HTTP/1.1 \(status) \(Self.sanitized(reason))")
+        if headers.first("Server") == nil { appendLine(&out, "Server: \(ServerIdentity.product)") }
         for (name, value) in headers where !name.caseInsensitiveEquals("Content-Length") {
             appendLine(&out, "\(Self.sanitized(name)): \(Self.sanitized(value))")
         }

@@ -71,7 +71,7 @@ public enum WebSocketHandshake {
 
     /// The complete `101 Switching Protocols` response head.
     public static func switchingProtocolsResponse(accept: String, subprotocol: String?) -> [UInt8] {
-        var text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        var text = "HTTP/1.1 101 Switching Protocols\r\nServer: \(ServerIdentity.product)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
         text += "Sec-WebSocket-Accept: \(accept)\r\n"
         if let subprotocol { text += "Sec-WebSocket-Protocol: \(subprotocol)\r\n" }
         text += "\r\n"

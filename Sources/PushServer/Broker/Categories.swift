@@ -26,6 +26,9 @@ final class Categories: Sendable {
 
     func category(_ name: String) -> ServerConfig.Category? { byName[name] }
 
+    /// The declared category names, longest first.
+    var names: [String] { namesLongestFirst }
+
     /// The category a topic belongs to, or nil when it is not declared (subscriptions to it are
     /// ignored; publishes to it are refused).
     func resolve(_ topic: String) -> ResolvedTopic? {

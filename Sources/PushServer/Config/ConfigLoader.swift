@@ -7,11 +7,9 @@ import PushTransport
 public enum ConfigLoader {
     /// Applies the file at `path` on top of `config`.
     public static func apply(file path: String, to config: inout ServerConfig) throws(ConfigError) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ConfigError("", "cannot read config file \(path)")
-        }
+        let data = try ConfigFile.read(path)
         let root: JSONValue
-        do { root = try JSONParser.parse(Array(data)) } catch {
+        do { root = try JSONParser.parse(data) } catch {
             throw ConfigError("", "\(path) is not valid JSON: \(error.message)")
         }
         try apply(json: root, to: &config)
@@ -281,7 +279,7 @@ public enum ConfigLoader {
     private static func allowOnly(_ o: JSONObject, _ key: String, _ allowed: Set<String>) throws(ConfigError) {
         for k in o.keys where !allowed.contains(k) {
             let path = key.isEmpty ? k : "\(key).\(k)"
-            throw ConfigError(path, "unknown key (allowed here: \(allowed.sorted().joined(separator: ", ")))")
+            throw ConfigError(path, "unknown key\(Suggestion.didYouMean(k, among: allowed)) (allowed here: \(allowed.sorted().joined(separator: ", ")))")
         }
     }
 

@@ -1,7 +1,8 @@
 /// The `/console` page: one self-contained HTML document (inline CSS and JS, nothing fetched from
 /// elsewhere) with its own small WAMP v1 client over the browser's WebSocket. Data from the network
 /// only ever reaches the DOM through `textContent`, so an event payload cannot inject markup.
-/// Query options: `userId`, `authToken`, `url`, `topic` (comma-separated), `autoconnect=1`.
+/// Query options (documented in Docs/troubleshooting.md): `userId`, `authToken`, `url`, `topic`
+/// (comma-separated), `autoconnect=1` (subscribe and connect at once, as `make run`'s link does).
 enum ConsolePage {
     static let html: String = #"""
 <!doctype html>
@@ -52,8 +53,10 @@ button:disabled { opacity:.45; cursor:default; }
 #events .time { color:var(--muted); }
 #events .topic { color:var(--accent); overflow-wrap:anywhere; }
 #events .payload { overflow-wrap:anywhere; white-space:pre-wrap; }
+#events .summary { grid-column:3; font-weight:600; overflow-wrap:anywhere; }
+#events .summary + .payload { grid-column:3; color:var(--muted); }
 #empty { color:var(--muted); padding:16px 4px; }
-@media (max-width: 800px) { main { grid-template-columns: 1fr; } #events li { grid-template-columns: 1fr; gap:2px; } }
+@media (max-width: 800px) { main { grid-template-columns: 1fr; } #events li { grid-template-columns: 1fr; gap:2px; } #events .summary, #events .summary + .payload { grid-column:auto; } }
 </style>
 </head>
 <body>
@@ -217,6 +220,23 @@ button:disabled { opacity:.45; cursor:default; }
 
   function two(n, width) { return String(n).padStart(width || 2, "0"); }
 
+  // One line for a WhatsApp event (chat, direction, text) above the raw JSON, which carries the
+  // body four times; the terminal client prints the same (EventSummary.swift).
+  function summarize(p) {
+    if (!p || typeof p !== "object") return "";
+    const d = (p.data && typeof p.data === "object") ? p.data : {};
+    const chat = String(p.chatId || d.chatId || "?");
+    const text = String(d.body || "").replace(/\s+/g, " ");
+    switch (p.action) {
+      case "message":
+        return "WhatsApp message, " + (d.fromMe === true ? "outgoing to " : "incoming from ") + chat + ": \u201c"
+          + (text.length > 80 ? text.slice(0, 79) + "\u2026" : text) + "\u201d";
+      case "message_ack": return "WhatsApp ack in " + chat + ": message " + String(d.id || "?") + " is " + String(d.status || "?");
+      case "lifecycle": return "WhatsApp session " + String(d.sessionId || "?") + ": " + String(d.state || "?");
+      default: return "";
+    }
+  }
+
   function addEvent(topic, payload) {
     const now = new Date();
     const li = document.createElement("li");
@@ -230,7 +250,16 @@ button:disabled { opacity:.45; cursor:default; }
     const body = document.createElement("span");
     body.className = "payload";
     body.textContent = JSON.stringify(payload);
-    li.append(time, name, body);
+    const line = summarize(payload);
+    if (line) {
+      const summary = document.createElement("span");
+      summary.className = "summary";
+      summary.dataset.testid = "summary";
+      summary.textContent = line;
+      li.append(time, name, summary, body);
+    } else {
+      li.append(time, name, body);
+    }
     const list = $("events");
     list.prepend(li);
     while (list.children.length > MAX_ROWS) list.lastElementChild.remove();

@@ -5,16 +5,18 @@ import PushTransport
 
 extension Doctor {
     /// Publishes a payload carrying a random nonce and waits for the EVENT that carries it.
-    func publishAndWait(_ url: ClientURL, tls: TLSContext?, socket: WebSocketClient) -> [DoctorStep] {
+    /// `proxy` is the Server header of a 101 a proxy sent (the WebSocket URL is not wamp-push's own).
+    func publishAndWait(_ url: ClientURL, tls: TLSContext?, socket: WebSocketClient, proxy: String?) -> [DoctorStep] {
         var base = options.publishURL ?? DoctorOptions.derivedPublishURL(from: url)
         while base.hasSuffix("/") { base.removeLast() }
         let endpoint = base + "/internal/publish"
+        let origin = options.publishURL == nil ? "derived from --url" : "from --publish-url"
         let nonce = Digest.hex(Digest.randomBytes(8))
         let payload = JSONValue.object(["topicId": .string(options.topic), "doctor": .string(nonce)])
         var headers: [(String, String)] = []
         if let secret = options.secret { headers.append(("Authorization", "Bearer \(secret)")) }
         var response: HTTPClientResponse
-        var delivered = -1
+        var delivered: Int?
         var attempt = 0
         repeat {
             attempt += 1
@@ -24,30 +26,45 @@ extension Doctor {
                 response = try HTTPClient.send("POST", url: endpoint, headers: headers, body: Array(payload.jsonString.utf8),
                                                tls: context, timeout: options.timeout)
             } catch {
-                return [.failed(.publish, "POST \(endpoint): \(error)",
+                return [.failed(.publish, "POST \(endpoint) (\(origin)): \(error)",
                                 hint: "pass the address of wamp-push's HTTP listener with --publish-url (e.g. http://127.0.0.1:8080)")]
             }
             guard response.status == 200 else { break }
-            delivered = (try? JSONParser.parse(response.body))?["delivered"]?.int64Value.map { Int($0) } ?? -1
+            delivered = Self.deliveredCount(response)
             // A subscription behind an accessCheckCommand is granted asynchronously: give it a moment.
             if delivered == 0 && attempt < 3 { usleep(250_000) }
         } while delivered == 0 && attempt < 3
+        let answerer = Answerer(response)
+        let status = "\(response.status) \(response.head.reason)"
+        // Only wamp-push's own answer counts: the CRM's nginx answers /internal/publish with a page.
+        guard delivered != nil || (response.status != 200 && answerer.isWampPush) else {
+            return [.failed(.publish, "this URL is not wamp-push: the publish went to \(answerer.name) "
+                                + "(POST \(endpoint), \(origin), answered \(status))",
+                            hint: DoctorHints.notWampPush(proxied: proxy))]
+        }
+        let message = Answerer.wampPushErrorMessage(response) ?? Self.clip(response.bodyString())
         switch response.status {
         case 200:
             break
         case 401:
             return [.failed(.publish, "POST \(endpoint): 401", hint: "the server has a publishSecret: pass it with --secret")]
         case 403:
-            return [.failed(.publish, "POST \(endpoint): 403: \(Self.clip(response.bodyString()))",
-                            hint: "the --secret is wrong, or without a publishSecret only loopback clients may publish (run doctor on the server)")]
+            return [.failed(.publish, "POST \(endpoint): 403: \(message)", hint: DoctorHints.publishForbidden)]
         case 422:
-            return [.failed(.publish, "POST \(endpoint): 422 unknown topic", hint: DoctorHints.undeclaredTopic(options.topic))]
+            return [.failed(.publish, "POST \(endpoint): 422 unknown topic: \(message)", hint: DoctorHints.undeclaredTopic(options.topic))]
         default:
-            return [.failed(.publish, "POST \(endpoint): \(response.status): \(Self.clip(response.bodyString()))",
-                            hint: "\(endpoint) is not wamp-push's publish endpoint: check --publish-url")]
+            return [.failed(.publish, "POST \(endpoint): \(status): \(message)",
+                            hint: "wamp-push refused the publish: check --publish-url and the server log")]
         }
-        let published = DoctorStep.passed(.publish, "POST \(endpoint) accepted, delivered to \(delivered) session(s)")
-        return [published, waitForEvent(socket, nonce: nonce, delivered: delivered)]
+        let count = delivered ?? 0
+        let published = DoctorStep.passed(.publish, "POST \(endpoint) (\(origin)) accepted by wamp-push, delivered to \(count) session(s)")
+        return [published, waitForEvent(socket, nonce: nonce, delivered: count)]
+    }
+
+    /// `delivered` of wamp-push's `{"accepted":n,"delivered":n}`, nil for any other body.
+    static func deliveredCount(_ response: HTTPClientResponse) -> Int? {
+        guard let body = try? JSONParser.parse(response.body), let n = body["delivered"]?.int64Value else { return nil }
+        return Int(n)
     }
 
     func waitForEvent(_ socket: WebSocketClient, nonce: String, delivered: Int) -> DoctorStep {

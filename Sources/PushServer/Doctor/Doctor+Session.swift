@@ -3,8 +3,9 @@ import PushCodec
 import PushTransport
 
 extension Doctor {
-    /// The upgrade, subprotocol, authentication and WELCOME steps; the socket when all passed.
-    func openSession(_ url: ClientURL, tls: TLSContext?) -> ([DoctorStep], WebSocketClient?) {
+    /// The upgrade, subprotocol, authentication and WELCOME steps; the socket when all passed,
+    /// and the `Server` header of the 101 when a proxy (not wamp-push) sent it.
+    func openSession(_ url: ClientURL, tls: TLSContext?) -> ([DoctorStep], WebSocketClient?, proxy: String?) {
         let target = Self.withCredentials(options.url, user: options.user, token: options.token)
         let socket: WebSocketClient?
         let response: HTTPClientResponse
@@ -14,25 +15,23 @@ extension Doctor {
             let hint = error.kind == .timeout
                 ? "nothing answered the upgrade request: a proxy or firewall holds it; check that \(url.path) reaches wamp-push"
                 : "the connection ended before an HTTP answer: a proxy in front of wamp-push drops WebSocket requests"
-            return ([.failed(.upgrade, error.message, hint: hint)], nil)
+            return ([.failed(.upgrade, error.message, hint: hint)], nil, nil)
         }
         let status = "\(response.status) \(response.head.reason)"
+        let answerer = Answerer(response)
         switch response.status {
         case 101:
             break
-        case 401:
+        case 401 where answerer.isWampPush:
             return ([.passed(.upgrade, "reached wamp-push (it refused the token before upgrading)"),
-                     .failed(.authentication, "\(status) for user \(options.user)", hint: DoctorHints.unknownToken(options.user))], nil)
-        case 403:
+                     .failed(.authentication, "\(status) for user \(options.user)", hint: DoctorHints.unknownToken(options.user))], nil, nil)
+        case 403 where answerer.isWampPush:
             return ([.passed(.upgrade, "reached wamp-push (it refused the token before upgrading)"),
-                     .failed(.authentication, "\(status) for user \(options.user)", hint: DoctorHints.revokedToken(options.user))], nil)
-        case 426:
-            return ([.failed(.upgrade, "\(status): the WebSocket version was not accepted",
-                             hint: "a proxy rewrote the WebSocket headers (wamp-push needs Sec-WebSocket-Version: 13). "
-                                + "Forward them unchanged, e.g. in nginx:\n" + DoctorHints.nginxBlock)], nil)
+                     .failed(.authentication, "\(status) for user \(options.user)", hint: DoctorHints.revokedToken(options.user))], nil, nil)
         default:
-            return ([.failed(.upgrade, Self.describeRefusal(response, status), hint: DoctorHints.proxyDoesNotForward(status))], nil)
+            return ([Self.upgradeRefusal(response, status)], nil, nil)
         }
+        let proxy = ServerIdentity.isWampPush(answerer.server) ? nil : answerer.name
         var steps: [DoctorStep] = []
         let chosen = response.headers.first("Sec-WebSocket-Protocol")
         guard let socket else {
@@ -40,17 +39,17 @@ extension Doctor {
             if let chosen, chosen != "wamp" {
                 return ([.passed(.upgrade, "101 Switching Protocols"),
                          .failed(.subprotocol, "the server selected \"\(chosen)\", which was not offered",
-                                 hint: "the endpoint is not wamp-push: check the path of the URL")], nil)
+                                 hint: "the endpoint is not wamp-push: check the path of the URL")], nil, proxy)
             }
             return ([.failed(.upgrade, "101 with an invalid handshake (Sec-WebSocket-Accept, Upgrade or Connection wrong)",
-                             hint: "a proxy rewrites the handshake: forward it unchanged, e.g. in nginx:\n" + DoctorHints.nginxBlock)], nil)
+                             hint: "a proxy rewrites the handshake: forward it unchanged, e.g. in nginx:\n" + DoctorHints.nginxBlock)], nil, proxy)
         }
-        steps.append(.passed(.upgrade, "101 Switching Protocols"))
+        steps.append(Self.switched(response))
         guard chosen == "wamp" else {
             socket.close()
             steps.append(.failed(.subprotocol, "the 101 carries no Sec-WebSocket-Protocol: wamp (AutobahnJS closes such a connection)",
                                  hint: "a proxy drops the Sec-WebSocket-Protocol header, or the endpoint is not wamp-push"))
-            return (steps, nil)
+            return (steps, nil, proxy)
         }
         steps.append(.passed(.subprotocol, "the server selected wamp"))
         steps.append(.passed(.authentication, "token accepted for user \(options.user)"))
@@ -58,9 +57,9 @@ extension Doctor {
         steps.append(welcome)
         guard welcome.ok else {
             socket.close()
-            return (steps, nil)
+            return (steps, nil, proxy)
         }
-        return (steps, socket)
+        return (steps, socket, proxy)
     }
 
     static func checkWelcome(_ socket: WebSocketClient, timeout: Double) -> DoctorStep {

@@ -2,23 +2,40 @@ import PushClient
 import PushTransport
 
 extension Doctor {
-    /// Handshakes without enforcing verification, so the certificate can be examined and every
-    /// problem named; the returned context (verification off) is reused by later steps once vetted.
-    func checkTLS(_ url: ClientURL) -> (DoctorStep, TLSContext?) {
-        guard url.isSecure else { return (.passed(.tls, "not used (\(url.scheme)://)"), nil) }
+    /// The TCP and TLS steps. For wss both run on one connection: a separate plain TCP probe
+    /// would reach the TLS listener as a connection that closes before its ClientHello, which
+    /// the server rightly logs as a failed handshake.
+    func checkConnectAndTLS(_ url: ClientURL) -> ([DoctorStep], TLSContext?) {
+        guard url.isSecure else {
+            let tcp = checkConnect(url)
+            return (tcp.ok ? [tcp, .passed(.tls, "not used (\(url.scheme)://)")] : [tcp], nil)
+        }
         let context: TLSContext
         do {
             context = try TLSContext.client(verifyPeer: false, caFile: options.caFile)
         } catch {
-            return (.failed(.tls, "\(error)", hint: "--cacert must name a readable PEM file, e.g. data/tls/cert.pem"), nil)
+            let tcp = checkConnect(url)
+            return (tcp.ok ? [tcp, .failed(.tls, "\(error)", hint: "--cacert must name a readable PEM file, e.g. data/tls/cert.pem")] : [tcp], nil)
         }
         let connection: ClientConnection
         do {
             connection = try ClientConnection(url: url, tls: context, connectTimeout: options.timeout)
         } catch {
-            return (.failed(.tls, error.message, hint: Self.handshakeHint(error, url)), nil)
+            if error.kind == .connect || (error.kind == .timeout && error.message.contains("connecting to")) {
+                return ([.failed(.connect, error.message, hint: Self.connectHint(error, url))], nil)
+            }
+            return ([Self.connected(url, nil), .failed(.tls, error.message, hint: Self.handshakeHint(error, url))], nil)
         }
+        // close() sends close_notify, so the server sees an orderly TLS close.
         defer { connection.close() }
+        let tcp = Self.connected(url, connection.remoteAddress)
+        let (step, vetted) = examine(connection, url, context)
+        return ([tcp, step], vetted)
+    }
+
+    /// Examines the certificate of a completed handshake; the context (verification off) is
+    /// returned for later steps once vetted.
+    func examine(_ connection: ClientConnection, _ url: ClientURL, _ context: TLSContext) -> (DoctorStep, TLSContext?) {
         guard let session = connection.tlsSession, let certificate = session.peerCertificate else {
             return (.failed(.tls, "the server presented no certificate", hint: "configure cert and key on the TLS listener"), nil)
         }

@@ -26,21 +26,18 @@ public struct Doctor: Sendable {
             return [.failed(.connect, "\(options.url) is not a WebSocket URL",
                             hint: "pass the URL a browser connects to, e.g. wss://\(url.authority)/wss")]
         }
-        steps.append(checkConnect(url))
-        guard steps.last?.ok == true else { return steps }
+        let (connectSteps, tls) = checkConnectAndTLS(url)
+        steps += connectSteps
+        guard steps.count == 2, steps.last?.ok == true else { return steps }
 
-        let (tlsStep, tls) = checkTLS(url)
-        steps.append(tlsStep)
-        guard tlsStep.ok else { return steps }
-
-        let (sessionSteps, socket) = openSession(url, tls: tls)
+        let (sessionSteps, socket, proxy) = openSession(url, tls: tls)
         steps += sessionSteps
         guard let socket, steps.last?.ok == true else { return steps }
         defer { socket.close() }
 
         steps.append(subscribe(socket))
         guard steps.last?.ok == true else { return steps }
-        steps += publishAndWait(url, tls: tls, socket: socket)
+        steps += publishAndWait(url, tls: tls, socket: socket, proxy: proxy)
         return steps
     }
 
@@ -52,12 +49,16 @@ public struct Doctor: Sendable {
         do {
             let connection = try ClientConnection(url: plain, connectTimeout: options.timeout)
             defer { connection.close() }
-            let address = "\(connection.remoteAddress)"
-            let via = address == url.authority ? "" : " (\(address))"
-            return .passed(.connect, "\(url.authority)\(via) accepts connections")
+            return Self.connected(url, connection.remoteAddress)
         } catch {
             return .failed(.connect, error.message, hint: Self.connectHint(error, url))
         }
+    }
+
+    static func connected(_ url: ClientURL, _ remote: SocketAddress?) -> DoctorStep {
+        let address = remote.map { "\($0)" } ?? url.authority
+        let via = address == url.authority ? "" : " (\(address))"
+        return .passed(.connect, "\(url.authority)\(via) accepts connections")
     }
 
     static func connectHint(_ error: ClientError, _ url: ClientURL) -> String {

@@ -46,7 +46,8 @@ struct InternalPublishRoute: HTTPRoute {
                 userId = s
             }
             do { out.append(try broker.prepare(topic: topic, payload: item, userId: userId)) } catch {
-                return .failure(HTTPError(status: 422, code: "unknown_topic", message: "\(position)\(error.message)"))
+                let hint = broker.categories.suggestion(for: topic).map { " Did you mean '\($0)'?" } ?? ""
+                return .failure(HTTPError(status: 422, code: "unknown_topic", message: "\(position)\(error.message)\(hint)"))
             }
         }
         return .success(out)

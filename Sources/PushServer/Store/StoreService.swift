@@ -13,10 +13,7 @@ public final class StoreService: @unchecked Sendable {
     /// Opens (creating directories) and migrates the database.
     public init(path: String) throws {
         self.path = path
-        if path != ":memory:" {
-            let dir = (path as NSString).deletingLastPathComponent
-            if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        }
+        try DatabaseDirectory.prepare(forDatabase: path)
         database = try Database(path: path)
         try Migrator.migrate(database, Schema.migrations)
     }

@@ -63,6 +63,10 @@ final class WAMPSession: WebSocketSession, @unchecked Sendable {
         switch message {
         case .prefix(let prefix, let uri):
             if !prefixes.set(prefix: prefix, uri: uri) { close(.policyViolation, reason: "too many prefixes (limit 64)") }
+        case .call(let callId, let procURI, let arguments) where procURI == TopicInfo.procedure:
+            let topic = arguments.first?.stringValue.map { prefixes.resolve($0) } ?? ""
+            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
+                callId: callId, result: TopicInfo.describe(topic, services.broker.categories))))
         case .call(let callId, _, _):
             socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
                 callId: callId, errorURI: Self.callErrorURI, description: "You are not allowed to make calls")))

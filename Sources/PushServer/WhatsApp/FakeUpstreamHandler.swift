@@ -41,6 +41,9 @@ final class FakeUpstreamHandler: ConnectionHandler, @unchecked Sendable {
     func connectionDidClose(_ connection: Connection) {}
 
     private func send(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
+        var response = response
+        // The fake stands in for wwebjs-api: it must not answer as wamp-push (doctor tells them apart).
+        if response.headers.first("Server") == nil { response.headers.add("Server", "fake-wwebjs-api") }
         connection.sendReply(SharedBytes(response.encode(keepAlive: keepAlive)))
         if !keepAlive { connection.closeAfterFlush() }
     }
