@@ -104,8 +104,15 @@ import Testing
 
     @Test func configLoader_suggestsTheKey() {
         var config = ServerConfig()
-        #expect(throws: ConfigError("limits.maxFrameByte", #"unknown key (did you mean "maxFrameBytes"?) (allowed here: handshakeTimeoutSeconds, maxConnections, maxFrameBytes, maxMessageBytes, maxRequestBytes, pingIntervalSeconds, sendBufferBytes)"#)) {
+        do {
             try ConfigLoader.apply(json: try JSONParser.parse(#"{"limits":{"maxFrameByte":1}}"#), to: &config)
+            Issue.record("a mistyped key was accepted")
+        } catch let error as ConfigError {
+            #expect(error.key == "limits.maxFrameByte")
+            #expect(error.problem.hasPrefix(#"unknown key (did you mean "maxFrameBytes"?) (allowed here: "#))
+            #expect(error.problem.contains("maxFrameBytes, maxMessageBytes"))
+        } catch {
+            Issue.record("unexpected error \(error)")
         }
     }
 }
