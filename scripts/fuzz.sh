@@ -23,14 +23,14 @@ seconds=${FUZZ_SECONDS:-$([ "$smoke" -eq 1 ] && echo 5 || echo 60)}
 config=${FUZZ_CONFIG:-$([ "$smoke" -eq 1 ] && echo debug || echo release)}
 out=.build-fuzz
 
-# target name, binary, seed directories (the first writable corpus is added below)
+# target name, binary, dictionary (- for none), seed directories (the writable corpus comes first)
 targets=(
-  "http-request FuzzHTTPRequest Fuzz/Seeds/http-request Fixtures/http"
-  "http-response FuzzHTTPResponse Fuzz/Seeds/http-response Fixtures/http-client"
-  "websocket FuzzWebSocket Fuzz/Seeds/websocket"
-  "json FuzzJSON Fuzz/Seeds/json Fixtures/whatsapp Fixtures/wamp"
-  "wamp FuzzWAMP Fuzz/Seeds/wamp"
-  "webhook FuzzWebhook Fuzz/Seeds/webhook Fixtures/whatsapp Fixtures/whatsapp-upstream"
+  "http-request FuzzHTTPRequest http Fuzz/Seeds/http-request Fixtures/http"
+  "http-response FuzzHTTPResponse http Fuzz/Seeds/http-response Fixtures/http-client"
+  "websocket FuzzWebSocket - Fuzz/Seeds/websocket"
+  "json FuzzJSON json Fuzz/Seeds/json Fixtures/whatsapp Fixtures/wamp"
+  "wamp FuzzWAMP json Fuzz/Seeds/wamp"
+  "webhook FuzzWebhook webhook Fuzz/Seeds/webhook Fixtures/whatsapp Fixtures/whatsapp-upstream"
 )
 
 # Can this toolchain link a libFuzzer binary at all? (Apple's Xcode toolchain cannot, for one.)
@@ -64,16 +64,18 @@ selected=("$@")
 found=0
 summary=()
 for entry in "${targets[@]}"; do
-  read -r name binary seeds <<< "$entry"
+  read -r name binary dict seeds <<< "$entry"
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " == *" $name "* ]]; then continue; fi
   corpus=$out/corpus/$name findings=$out/findings/$name log=$out/logs/$name.log
   mkdir -p "$corpus" "$findings" "$(dirname "$log")"
+  dict_flag=()
+  [ "$dict" != - ] && dict_flag=(-dict="Fuzz/Dictionaries/$dict.dict")
   started=$(date +%s)
   # SWIFT_BACKTRACE=enable=no: the Swift runtime's backtracer would otherwise catch the crash
   # signal first (and keep the pipe open for 30 s); ASan and libFuzzer report it instead.
   # shellcheck disable=SC2086
   SWIFT_BACKTRACE=enable=no \
-    "$bin/$binary" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 \
+    "$bin/$binary" -max_total_time="$seconds" -timeout=10 -print_final_stats=1 "${dict_flag[@]}" \
     -artifact_prefix="$findings/" "$corpus" $seeds > "$log" 2>&1
   status=$?
   ran=$(( $(date +%s) - started ))

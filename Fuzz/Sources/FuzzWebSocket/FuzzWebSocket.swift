@@ -39,7 +39,10 @@ enum FuzzWebSocket {
 struct Frame: Equatable, CustomStringConvertible {
     var header: FrameHeader
     var payload: [UInt8]
-    var description: String { "\(header.opcode)\(header.fin ? "" : "…") \(payload.count)B" }
+    var description: String {
+        let head = payload.prefix(8).map { String($0, radix: 16) }.joined(separator: " ")
+        return "\(header.opcode)\(header.fin ? "" : "…") \(payload.count)B [\(head)\(payload.count > 8 ? " …" : "")]"
+    }
 }
 
 enum Event: Equatable {
