@@ -47,6 +47,12 @@ if ! "${SWIFT}c" -parse-as-library -sanitize=fuzzer,address "$probe_dir/probe.sw
 fi
 
 mkdir -p "$out"
+# One run at a time: two would write the same logs and corpus.
+exec 9> "$out/lock"
+if ! flock -n 9; then
+  echo "fuzz: another fuzz run is using $out; wait for it to finish" >&2
+  exit 1
+fi
 echo "fuzz: building the fuzz targets ($config, -sanitize=fuzzer,address) into $out/build"
 build_start=$(date +%s)
 # ld.gold warns once per ASan helper symbol ("Cannot export local symbol"); only errors matter.
@@ -81,13 +87,13 @@ for entry in "${targets[@]}"; do
   ran=$(( $(date +%s) - started ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-  coverage=$(grep -Eo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
+  coverage=$(grep -aEo 'cov: [0-9]+ ft: [0-9]+ corp: [0-9]+' "$log" | tail -1)
   artifact=$(sed -n 's/.*Test unit written to //p' "$log" | tail -1)
   if [ "$status" -eq 0 ] && [ -z "$artifact" ]; then
     verdict="nothing found"
   else
     found=1
-    verdict="FOUND: $(grep -m1 -Eo 'invariant failed: .{0,120}|Fatal error: .{0,120}|ERROR: [A-Za-z]+: [a-z-]+|deadly signal|timeout|out-of-memory' "$log") -> ${artifact:-see $log}"
+    verdict="FOUND: $(grep -a -m1 -Eo 'invariant failed: .{0,120}|Fatal error: .{0,120}|ERROR: [A-Za-z]+: [a-z-]+|deadly signal|timeout|out-of-memory' "$log") -> ${artifact:-see $log}"
   fi
   line=$(printf '%-14s %4ss  %9s execs (%s/s)  %-32s %s' "$name" "$ran" "${execs:-?}" "${speed:-?}" "${coverage:-cov: ?}" "$verdict")
   echo "fuzz: $line"

@@ -79,7 +79,21 @@ struct RequestOutcome: Equatable, CustomStringConvertible {
         if let error {
             invariant(error.closeConnection, "parse error \(error) keeps the connection open")
             invariant([400, 413, 431, 501, 505].contains(error.status), "unexpected status in \(error)")
+            checkErrorResponse(error)
         }
+    }
+
+    /// The error answer the server writes must read back, through our own client parser, as the
+    /// same status with the SPEC section 3 JSON body naming the same code and message.
+    private func checkErrorResponse(_ error: HTTPError) {
+        var client = HTTPResponseParser()
+        client.append(HTTPResponse.error(error).encode(keepAlive: false))
+        guard let response = try? client.next() else { return invariant(false, "error response for \(error) does not parse") }
+        invariant(response.status == error.status, "error response has status \(response.status)")
+        invariant(!response.head.keepAlive, "error response keeps the connection alive")
+        let body = try? JSONParser.parse(response.body)
+        invariant(body?["error"]?.stringValue == error.code && body?["message"]?.stringValue == error.message,
+                  "error body \(response.bodyString()) does not carry \(error)")
     }
 
     var description: String {

@@ -27,6 +27,7 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
             invariant(whole.frames.count == reference.count, "decoded \(whole.frames.count) of \(reference.count) frames without an error")
         }
         for frame in whole.frames { checkReencoding(frame, role: role, maxFrameBytes: maxFrame) }
+        if let error = whole.error { checkCloseFrame(for: error) }
     }
     return 0
 }
@@ -205,4 +206,20 @@ func checkReencoding(_ frame: Frame, role: FrameDecoder.Role, maxFrameBytes: Int
         invariant(false, "re-encoded \(frame) fails to decode: \(error)")
     }
     invariant(again == [frame], "re-encoded \(frame) decodes to \(again)")
+}
+
+/// The close frame a failure is answered with must fit a control frame and read back as itself.
+func checkCloseFrame(for error: WebSocketError) {
+    let payload = FrameEncoder.closePayload(code: error.closeCode, reason: error.reason)
+    invariant(payload.count <= 125, "close payload of \(payload.count) bytes for \(error)")
+    var assembler = MessageAssembler(maxMessageBytes: 125)
+    var events: [Event] = []
+    do {
+        try payload.withUnsafeBytes { raw in
+            try assembler.push(FrameHeader(opcode: .close, payloadLength: raw.count), raw) { events.append(Event($0)) }
+        }
+    } catch {
+        invariant(false, "our close frame for \(error) is refused: \(error)")
+    }
+    invariant(events == [.close(error.closeCode.rawValue, error.reason)], "close frame reads back as \(events)")
 }
