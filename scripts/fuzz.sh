@@ -27,7 +27,7 @@ out=.build-fuzz
 targets=(
   "http-request FuzzHTTPRequest http Fuzz/Seeds/http-request Fixtures/http"
   "http-response FuzzHTTPResponse http Fuzz/Seeds/http-response Fixtures/http-client"
-  "websocket FuzzWebSocket - Fuzz/Seeds/websocket"
+  "websocket FuzzWebSocket websocket Fuzz/Seeds/websocket"
   "json FuzzJSON json Fuzz/Seeds/json Fixtures/whatsapp Fixtures/wamp"
   "wamp FuzzWAMP json Fuzz/Seeds/wamp"
   "webhook FuzzWebhook webhook Fuzz/Seeds/webhook Fixtures/whatsapp Fixtures/whatsapp-upstream"

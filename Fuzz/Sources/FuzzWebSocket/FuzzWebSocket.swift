@@ -70,7 +70,12 @@ struct Transcript: Equatable, CustomStringConvertible {
                         let frame = Frame(header: header, payload: Array(payload))
                         frames.append(frame)
                         let before = events.count
-                        try assembler.push(header, payload) { event in events.append(Event(event)) }
+                        do {
+                            try assembler.push(header, payload) { event in events.append(Event(event)) }
+                        } catch let refusal as WebSocketError {
+                            model.checkRefusal(frame, refusal, maxMessageBytes: maxMessageBytes)
+                            throw refusal
+                        }
                         model.check(frame, produced: Array(events[before...]), maxMessageBytes: maxMessageBytes)
                     }
                 }
@@ -107,10 +112,34 @@ extension Event {
     }
 }
 
-/// What RFC 6455 §5.4 says the assembler must report for each frame it accepted.
+/// What RFC 6455 §5.4 says the assembler must report for each frame it accepted, and when it
+/// may refuse one.
 struct AssemblyModel {
     private var pending: [UInt8]?
     private var pendingIsText = false
+
+    /// A refusal must have a reason the model sees too: no false alarms on valid traffic.
+    func checkRefusal(_ frame: Frame, _ refusal: WebSocketError, maxMessageBytes: Int) {
+        let header = frame.header
+        switch header.opcode {
+        case .text, .binary, .continuation:
+            if header.opcode == .continuation ? pending == nil : pending != nil { return }  // fragmentation error
+            let message = (header.opcode == .continuation ? pending ?? [] : []) + frame.payload
+            if message.count > maxMessageBytes { return }
+            let isText = header.opcode == .continuation ? pendingIsText : header.opcode == .text
+            invariant(isText, "\(refusal) for a binary message within the limits")
+            let missing = ReferenceUTF8.missingBytes(message)
+            invariant(missing < 0 || (header.fin && missing > 0), "\(refusal) for \(message.count) bytes of UTF-8 that can still be valid")
+        case .close:
+            if frame.payload.count == 1 { return }
+            if frame.payload.count >= 2 && !CloseCode.isAllowedOnWire(UInt16(frame.payload[0]) << 8 | UInt16(frame.payload[1])) { return }
+            invariant(ReferenceUTF8.missingBytes(Array(frame.payload.dropFirst(2))) != 0, "\(refusal) for a valid close frame")
+        case .ping, .pong:
+            invariant(false, "\(refusal) for a \(header.opcode) frame")
+        default:
+            return  // reserved opcode: the decoder refuses it first
+        }
+    }
 
     mutating func check(_ frame: Frame, produced: [Event], maxMessageBytes: Int) {
         let header = frame.header
@@ -121,6 +150,7 @@ struct AssemblyModel {
             invariant(produced.count == 1, "close became \(produced)")
             if case .close(let code, _)? = produced.first {
                 invariant(code == nil ? frame.payload.isEmpty : frame.payload.count >= 2, "close code \(String(describing: code)) from \(frame.payload.count) bytes")
+                invariant(ReferenceUTF8.missingBytes(Array(frame.payload.dropFirst(2))) == 0, "accepted a close reason that is not UTF-8")
             } else {
                 invariant(false, "close became \(produced)")
             }
@@ -138,6 +168,10 @@ struct AssemblyModel {
 
     private mutating func deliverOrKeep(_ message: [UInt8], fin: Bool, produced: [Event], maxMessageBytes: Int) {
         invariant(message.count <= maxMessageBytes, "message of \(message.count) bytes passed the limit")
+        if pendingIsText {
+            let missing = ReferenceUTF8.missingBytes(message)
+            invariant(missing >= 0 && (!fin || missing == 0), "accepted text that is not UTF-8 (\(missing))")
+        }
         if fin {
             invariant(produced == [pendingIsText ? .text(message) : .binary(message)], "message of \(message.count) bytes became \(produced)")
             pending = nil
@@ -222,4 +256,34 @@ func checkCloseFrame(for error: WebSocketError) {
         invariant(false, "our close frame for \(error) is refused: \(error)")
     }
     invariant(events == [.close(error.closeCode.rawValue, error.reason)], "close frame reads back as \(events)")
+}
+
+/// UTF-8 per Unicode Table 3-7, written out plainly as a reference for `UTF8Validator`.
+enum ReferenceUTF8 {
+    /// 0 for valid UTF-8; for valid text whose last character is unfinished, the bytes it still
+    /// lacks; -1 for text that no continuation can make valid.
+    static func missingBytes(_ bytes: [UInt8]) -> Int {
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length: Int, second: ClosedRange<UInt8>
+            switch lead {
+            case 0x00...0x7F: i += 1; continue
+            case 0xC2...0xDF: (length, second) = (2, 0x80...0xBF)
+            case 0xE0: (length, second) = (3, 0xA0...0xBF)
+            case 0xE1...0xEC, 0xEE...0xEF: (length, second) = (3, 0x80...0xBF)
+            case 0xED: (length, second) = (3, 0x80...0x9F)
+            case 0xF0: (length, second) = (4, 0x90...0xBF)
+            case 0xF1...0xF3: (length, second) = (4, 0x80...0xBF)
+            case 0xF4: (length, second) = (4, 0x80...0x8F)
+            default: return -1
+            }
+            for k in 1..<length {
+                if i + k == bytes.count { return length - k }
+                guard (k == 1 ? second : 0x80...0xBF).contains(bytes[i + k]) else { return -1 }
+            }
+            i += length
+        }
+        return 0
+    }
 }
