@@ -10,7 +10,8 @@
 # outside an allocation), which is worth more than speed in a 5-second smoke run.
 #
 # Everything generated stays in .build-fuzz/ (git-ignored): build/ (the sanitized build),
-# corpus/<target>/ (inputs the fuzzer found worth keeping; grows across runs), logs/<target>.log,
+# corpus/<target>/ (inputs the fuzzer found worth keeping; grows across runs; the smoke run uses
+# a fresh smoke-corpus/<target>/ instead), logs/<target>.log,
 # and findings/<target>/ where a crashing input is written (crash-*, leak-*, timeout-*, oom-*).
 # Seeds are read from Fuzz/Seeds/<target>/ and from Fixtures/. Exits 1 when anything was found.
 set -uo pipefail
@@ -73,6 +74,9 @@ for entry in "${targets[@]}"; do
   read -r name binary dict seeds <<< "$entry"
   if [ ${#selected[@]} -gt 0 ] && [[ ! " ${selected[*]} " == *" $name "* ]]; then continue; fi
   corpus=$out/corpus/$name findings=$out/findings/$name log=$out/logs/$name.log
+  # The smoke run starts from the seeds alone, so its time and result do not depend on what
+  # earlier runs collected.
+  if [ "$smoke" -eq 1 ]; then corpus=$out/smoke-corpus/$name; rm -rf "$corpus"; fi
   mkdir -p "$corpus" "$findings" "$(dirname "$log")"
   dict_flag=()
   [ "$dict" != - ] && dict_flag=(-dict="Fuzz/Dictionaries/$dict.dict")
