@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: run test build deps clean demo bench
+.PHONY: run test build deps clean demo bench fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -22,6 +22,11 @@ test: deps
 	@scripts/install-deps.sh --optional nginx chromium
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
+	@SWIFT=$(SWIFT) scripts/fuzz.sh --smoke
+
+## Fuzz each parser for FUZZ_SECONDS (default 60) s; crashing inputs land in .build-fuzz/findings/ (Docs/fuzzing.md).
+fuzz: deps
+	@SWIFT=$(SWIFT) scripts/fuzz.sh
 
 ## Watch simulated WhatsApp messages arrive as WAMP events (fake upstream, no account needed).
 demo: build
@@ -32,4 +37,4 @@ bench: deps
 	@Benchmarks/run.sh
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz/build

@@ -9,6 +9,9 @@ let package = Package(
     products: [
         .executable(name: "wamp-push", targets: ["wamp-push"]),
         .executable(name: "wamp-push-bench", targets: ["wamp-push-bench"]),
+        // For the fuzz package in Fuzz/ (it depends on this one by path and can only use products).
+        .library(name: "PushCodec", targets: ["PushCodec"]),
+        .library(name: "PushServer", targets: ["PushServer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
