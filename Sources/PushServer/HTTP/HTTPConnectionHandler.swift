@@ -52,9 +52,28 @@ final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
 
     func connectionDidClose(_ connection: Connection) {}
 
+    /// Set while `processRequests` runs: an answer computed inline calls back into it, and with
+    /// thousands of pipelined requests that recursion would overflow the stack.
+    private var processing = false
+    private var processAgain = false
+
     /// Parses every buffered request and starts answering each at once (up to `maxInFlight`);
-    /// answers are written in request order by `sendReadyResponses`.
+    /// answers are written in request order by `sendReadyResponses`. Not reentrant: a nested
+    /// call only asks the running one for another pass.
     private func processRequests(_ connection: Connection) {
+        if processing {
+            processAgain = true
+            return
+        }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processBufferedRequests(connection)
+        } while processAgain && connection.state == .open && connection.handler === self
+    }
+
+    private func processBufferedRequests(_ connection: Connection) {
         while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
                 && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
             let request: HTTPRequest
