@@ -1,4 +1,5 @@
 import PushCodec
+import PushTransport
 import Testing
 @testable import PushServer
 
@@ -42,10 +43,37 @@ import Testing
         (#"{"logLevel":"loud"}"#, "logLevel"),
         (#"{"publishSecret":""}"#, "publishSecret"),
         (#"{"cluster":{"redis":"redis://127.0.0.1"}}"#, "cluster.redis"),
+        (#"{"limits":{"drainTimeoutSeconds":0}}"#, "limits.drainTimeoutSeconds"),
+        (#"{"limits":{"idleTimeoutSeconds":"long"}}"#, "limits.idleTimeoutSeconds"),
+        (#"{"limits":{"maxSubscriptionsPerSession":-1}}"#, "limits.maxSubscriptionsPerSession"),
+        (#"{"limits":{"maxConnectionsPerAddress":-1}}"#, "limits.maxConnectionsPerAddress"),
+        (#"{"limits":{"addressLimitsExemptLoopback":"no"}}"#, "limits.addressLimitsExemptLoopback"),
+        (#"{"limits":{"sendBufferBytes":65536}}"#, "limits.outputHighWatermarkBytes"),
+        (#"{"limits":{"outputLowWatermarkBytes":262144}}"#, "limits.outputLowWatermarkBytes"),
     ])
     func invalidConfig_namesTheKey(_ json: String, _ key: String) {
         #expect(throws: ConfigError.self) { _ = try load(json) }
         do { _ = try load(json) } catch { #expect(error.key == key, "\(error)") }
+    }
+
+    @Test func connectionLimits_load_andReachTheTransportPolicy() throws {
+        let config = try load(#"""
+        {"limits":{"idleTimeoutSeconds":30,"requestTimeoutSeconds":90,"closeTimeoutSeconds":1.5,"drainTimeoutSeconds":4,
+                   "lingerTimeoutSeconds":1,"outputHighWatermarkBytes":131072,"outputLowWatermarkBytes":16384,
+                   "maxSubscriptionsPerSession":16,"maxConnectionsPerAddress":0,"addressLimitsExemptLoopback":false}}
+        """#)
+        let policy = config.limits.connectionPolicy
+        #expect(policy.timeout(.idle) == MonotonicClock.seconds(30))
+        #expect(policy.timeout(.busy) == MonotonicClock.seconds(90))
+        #expect(policy.timeout(.closing) == MonotonicClock.seconds(1.5))
+        #expect(policy.timeout(.draining) == MonotonicClock.seconds(4))
+        #expect(policy.timeout(.lingering) == MonotonicClock.seconds(1))
+        #expect(policy.timeout(.handshake) == MonotonicClock.seconds(10))
+        #expect(policy.highWatermark == 131072 && policy.lowWatermark == 16384)
+        #expect(policy.sendBufferLimit == 1_048_576)
+        #expect(config.limits.maxSubscriptionsPerSession == 16)
+        #expect(config.limits.maxConnectionsPerAddress == 0)
+        #expect(config.limits.addressLimitsExemptLoopback == false)
     }
 
     @Test func environment_overridesFile_andListenSpecsParse() throws {
