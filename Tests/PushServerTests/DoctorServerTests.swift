@@ -1,5 +1,5 @@
 import Foundation
-import PushServer
+@testable import PushServer
 import PushStore
 import PushTransport
 import Testing
@@ -55,6 +55,18 @@ import Testing
         #expect(doctorOutcome(steps) == ["✓ TCP connect", "✓ TLS", "✓ HTTP upgrade", "✗ authentication"])
         #expect(steps[3].detail.hasPrefix("401 "))
         #expect(steps[3].hint == "unknown token or it belongs to another user (create one: wamp-push token create --user alice)")
+    }
+
+    @Test func doctor_namesTheQuota_whenTheUserHoldsTooManySessions() throws {
+        let server = try TestServer { $0.limits.maxSessionsPerUser = 1 }
+        defer { server.stop() }
+        let token = try server.createToken(user: "alice")
+        let held = try server.wamp(user: "alice", token: token)
+        defer { held.socket.close() }
+        let steps = Doctor(options: DoctorOptions(url: server.wsURL(), user: "alice", token: token)).run()
+        #expect(doctorOutcome(steps) == ["✓ TCP connect", "✓ TLS", "✓ HTTP upgrade", "✗ authentication"])
+        #expect(steps[3].detail.hasPrefix("429 "))
+        #expect(steps[3].hint == DoctorHints.quotaReached)
     }
 
     @Test func doctor_failsAuthenticationWith403Hint_whenTokenIsRevoked() throws {

@@ -28,6 +28,11 @@ extension Doctor {
         case 403 where answerer.isWampPush:
             return ([.passed(.upgrade, "reached wamp-push (it refused the token before upgrading)"),
                      .failed(.authentication, "\(status) for user \(options.user)", hint: DoctorHints.revokedToken(options.user))], nil, nil)
+        case 429 where answerer.isWampPush:
+            // An authentication quota (Docs/security.md): the JSON reason says which one.
+            let reason = Answerer.wampPushErrorMessage(response) ?? status
+            return ([.passed(.upgrade, "reached wamp-push (it refused before upgrading)"),
+                     .failed(.authentication, "\(status): \(reason)", hint: DoctorHints.quotaReached)], nil, nil)
         default:
             return ([Self.upgradeRefusal(response, status)], nil, nil)
         }

@@ -36,6 +36,10 @@ public enum DoctorHints {
     static let selfSigned = "the certificate is self-signed: trust it with --cacert data/tls/cert.pem "
         + "(browsers: import it), or skip verification with --insecure"
 
+    static let quotaReached = "an authentication quota: too many failed logins or token checks from this address "
+        + "(wait for Retry-After), or the user already holds limits.maxSessionsPerUser sessions (close some tabs); "
+        + "see Docs/security.md, \"Authentication quotas\""
+
     static func unknownToken(_ user: String) -> String {
         "unknown token or it belongs to another user (create one: wamp-push token create --user \(user))"
     }
