@@ -14,18 +14,8 @@ import Testing
     /// apply (root reads and writes through them).
     static func runUnprivileged(_ arguments: [String], in directory: String) throws -> (Int32, String, String) {
         guard geteuid() == 0 else { return try ServerProcess.run(arguments, in: directory) }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", ServerProcess.binary] + arguments
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        return try ServerProcess.runToEnd("/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", ServerProcess.binary] + arguments, in: directory)
     }
 
     static var canDropPrivileges: Bool { geteuid() != 0 || FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") }

@@ -19,18 +19,7 @@ import Testing
     }
 
     static func shell(_ line: String, in directory: String) throws -> (Int32, String, String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", line]
-        p.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        try ServerProcess.runToEnd("/bin/sh", ["-c", line], in: directory)
     }
 
     @Test func everyPrintedLine_pastesAndRuns_andASecondStartSaysHowToMakeAToken() throws {

@@ -75,8 +75,14 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Runs the binary to completion (CLI commands) and returns (status, stdout, stderr).
     static func run(_ arguments: [String], in directory: String, environment: [String: String] = [:]) throws -> (Int32, String, String) {
+        try runToEnd(binary, arguments, in: directory, environment: environment)
+    }
+
+    /// Runs any executable to completion and returns (status, stdout, stderr).
+    static func runToEnd(_ executable: String, _ arguments: [String], in directory: String,
+                         environment: [String: String] = [:]) throws -> (Int32, String, String) {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
+        p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
         p.currentDirectoryURL = URL(fileURLWithPath: directory)
         var env = ProcessInfo.processInfo.environment
