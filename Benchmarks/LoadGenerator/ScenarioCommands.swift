@@ -102,3 +102,28 @@ struct ReadRateCommand: ParsableCommand {
         if report["error"] != nil { throw ExitCode(2) }
     }
 }
+
+struct SoakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "soak",
+        abstract: "Slow readers (HTTP and WebSocket peers that never read) beside healthy subscribers: server RSS bound, no loss or reorder.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "HTTP peers that pipeline GET /healthz (and a 404) and never read.") var httpPeers = 1000
+    @Option(help: "WebSocket peers that subscribe and never read.") var wsPeers = 1000
+    @Option(help: "Healthy subscribers, every one checked for every event in order.") var subscribers = 5000
+    @Option(help: "Events to publish.") var events = 6000
+    @Option(help: "Events published per second.") var rate = 200.0
+    @Option(help: "Size of each published JSON object in bytes.") var payload = 200
+    @Option(help: "SO_RCVBUF of the slow peers, in bytes.") var slowReceiveBuffer = 4096
+    @Option(help: "Seconds to watch the slow peers from when they open (ends sooner once all are closed).") var holdSeconds = 80.0
+    @Option(help: "Connections in their handshake at once while subscribing.") var connectConcurrency = 256
+
+    func run() throws {
+        var target = try common.target()
+        // The soak's topic is WhatsApp unless --topic names another.
+        if target.topic == "newNotification" { target.topic = "WhatsApp" }
+        let options = SoakOptions(httpPeers: httpPeers, webSocketPeers: wsPeers, subscribers: subscribers, events: events, rate: rate,
+                                  payloadBytes: payload, slowReceiveBufferBytes: slowReceiveBuffer, holdSeconds: holdSeconds,
+                                  connectConcurrency: connectConcurrency)
+        try common.emit(try runScenario { () throws(BenchError) in try SoakScenario.run(target, options) })
+    }
+}

@@ -1,0 +1,425 @@
+import PushTransport
+
+/// `soak`: slow readers next to healthy subscribers. H HTTP peers pipeline requests and never
+/// read, W WebSocket peers subscribe and never read, S healthy subscribers receive E sequenced
+/// events at a steady rate; the server's RSS and descriptors are sampled every second.
+public struct SoakOptions: Sendable {
+    public var httpPeers: Int
+    public var webSocketPeers: Int
+    public var subscribers: Int
+    public var events: Int
+    /// Events published per second.
+    public var rate: Double
+    public var payloadBytes: Int
+    /// SO_RCVBUF of the stalled peers: the kernel then holds little of what the server sends them.
+    public var slowReceiveBufferBytes: Int
+    /// From the moment the stalled peers are open, how long to watch (the server's deadlines
+    /// for them run in this time); the run ends sooner once every stalled peer is gone.
+    public var holdSeconds: Double
+    /// How long to wait for missing healthy deliveries once the last publish was answered.
+    public var drainSeconds: Double
+    public var connectConcurrency: Int
+
+    public init(httpPeers: Int = 1000, webSocketPeers: Int = 1000, subscribers: Int = 5000, events: Int = 6000, rate: Double = 200,
+                payloadBytes: Int = 200, slowReceiveBufferBytes: Int = 4096, holdSeconds: Double = 80, drainSeconds: Double = 5,
+                connectConcurrency: Int = 256) {
+        self.httpPeers = max(0, httpPeers)
+        self.webSocketPeers = max(0, webSocketPeers)
+        self.subscribers = subscribers
+        self.events = events
+        self.rate = rate
+        self.payloadBytes = payloadBytes
+        self.slowReceiveBufferBytes = slowReceiveBufferBytes
+        self.holdSeconds = holdSeconds
+        self.drainSeconds = drainSeconds
+        self.connectConcurrency = max(1, connectConcurrency)
+    }
+}
+
+public enum SoakScenario {
+    public static func run(_ target: BenchTarget, _ options: SoakOptions) throws(BenchError) -> ScenarioReport {
+        guard options.subscribers > 0, options.events > 0, options.rate > 0 else {
+            throw BenchError("--subscribers, --events and --rate must be positive")
+        }
+        guard !target.url.isTLS && !target.publishURL.isTLS else { throw BenchError("soak runs on plain ws:// and http:// only") }
+        let needed = options.subscribers + options.httpPeers + options.webSocketPeers + 64
+        let limit = FileLimits.raiseOpenFileLimit()
+        if limit < needed { throw BenchError("open-file limit \(limit) is too low for \(needed) descriptors (ulimit -n)") }
+        let control = RunControl()
+        let driver = SoakDriver(target: target, options: options, control: control)
+        let plans = target.plans(connections: options.subscribers, concurrency: options.connectConcurrency, subscribe: true, tls: nil)
+        let results = try Runner.run(plans: plans, control: control, driver: driver)
+        return driver.report(results)
+    }
+}
+
+/// Runs on worker 0: healthy subscribers first, then the stalled peers, then the publishes.
+/// All its state is confined to worker 0's thread.
+final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver {
+    private enum State { case subscribing, openingStalled, probing, publishing, holding, readingMetrics, finished }
+
+    private let target: BenchTarget
+    private let options: SoakOptions
+    private let control: RunControl
+    private let request: PublishRequest
+    private var state = State.subscribing
+    private var failure: String?
+    private var notes: [String] = []
+    private var deadline: Int64 = 0
+
+    private var publisher: HTTPKeepAliveClient?
+    private var metricsClient: HTTPKeepAliveClient?
+    private var metricsText = ""
+    private var stalled: [StalledPeer] = []
+    private var httpOpened = 0, wsOpened = 0
+    private var stalledOpenedAt: Int64 = 0
+    private var closes = SlowPeerCloses()
+
+    private var healthy = 0
+    private var webSocketPeersSubscribed = 0
+    private var nextProbe: Int64 = 0
+    private var published: Int64 = 0
+    private var answered: Int64 = 0
+    private var publishErrors = 0
+    private var nextSlot: Int64 = 0
+    private var lastDelivered = 0
+    private var lastProgress: Int64 = 0
+    private var healthyDoneAt: Int64?
+
+    private var memory = ServerSamples()
+    private var started: Int64 = 0
+
+    init(target: BenchTarget, options: SoakOptions, control: RunControl) {
+        self.target = target
+        self.options = options
+        self.control = control
+        request = PublishRequest(url: target.publishURL.with(path: "/internal/publish"), topic: target.topic,
+                                 payloadBytes: options.payloadBytes, secret: target.publishSecret)
+    }
+
+    func start(_ worker: Worker) {
+        started = MonotonicClock.nanoseconds()
+        memory.sample(target, now: started, phase: .start)
+        deadline = started + Int64(max(30, options.subscribers / 200)) * 1_000_000_000
+    }
+
+    func tick(_ worker: Worker) -> Int32 {
+        let now = MonotonicClock.nanoseconds()
+        memory.sampleEverySecond(target, now: now)
+        switch state {
+        case .subscribing:
+            guard control.ready.load(ordering: .relaxed) + control.failed.load(ordering: .relaxed) >= options.subscribers else {
+                if now > deadline { fail("subscribing timed out: \(control.ready.load(ordering: .relaxed)) of \(options.subscribers) ready") }
+                return 5
+            }
+            guard control.ready.load(ordering: .relaxed) > 0 else { fail("no subscriber connected: \(control.firstError ?? "unknown error")"); return 0 }
+            memory.sample(target, now: now, phase: .baseline)
+            stalledOpenedAt = now
+            state = .openingStalled
+            return 0
+        case .openingStalled:
+            openStalledPeers(worker)
+            return 1
+        case .probing:
+            probe(worker, now)
+            return 5
+        case .publishing:
+            topUpStalledPeers()
+            return publish(now)
+        case .holding:
+            topUpStalledPeers()
+            noteHealthyProgress(now)
+            let heldLongEnough = now - stalledOpenedAt >= Int64(options.holdSeconds * 1e9)
+            if healthyDoneAt != nil && (heldLongEnough || closes.total >= stalled.count) { readMetrics(worker, now) }
+            return 20
+        case .readingMetrics:
+            if now > deadline { notes.append("no /metrics answer"); finish() }
+            return 10
+        case .finished:
+            return 0
+        }
+    }
+
+    // MARK: - Stalled peers
+
+    /// Opens a batch per turn (the listen backlog is finite), HTTP and WebSocket interleaved.
+    private func openStalledPeers(_ worker: Worker) {
+        let upgrade = UpgradeRequest.bytes(path: target.url.path, host: target.url.hostHeader, token: target.token, user: target.user)
+        let wsOpening = upgrade + target.subscribeBytes()
+        let requests = Self.pipelinedRequests(host: target.publishURL.hostHeader)
+        for _ in 0..<64 {
+            let wantHTTP = httpOpened < options.httpPeers && (httpOpened <= wsOpened || wsOpened >= options.webSocketPeers)
+            guard wantHTTP || wsOpened < options.webSocketPeers else { break }
+            do {
+                let peer = try wantHTTP
+                    ? worker.openStalledPeer(target.publishURL, kind: .http, opening: requests, refill: requests,
+                                             receiveBuffer: Int32(options.slowReceiveBufferBytes), observer: self)
+                    : worker.openStalledPeer(target.url, kind: .webSocket, opening: wsOpening, refill: nil,
+                                             receiveBuffer: Int32(options.slowReceiveBufferBytes), observer: self)
+                stalled.append(peer)
+            } catch {
+                notes.append("stalled peer: \(error.description)")
+            }
+            if wantHTTP { httpOpened += 1 } else { wsOpened += 1 }
+        }
+        if httpOpened >= options.httpPeers && wsOpened >= options.webSocketPeers {
+            do { publisher = try worker.openHTTPClient(target.publishURL, tls: nil, delegate: self) } catch { fail(error.description); return }
+            state = .probing
+            deadline = MonotonicClock.nanoseconds() + 20_000_000_000
+        }
+    }
+
+    /// 15 `GET /healthz` and one `GET /nope` (a 404), pipelined.
+    static func pipelinedRequests(host: String) -> [UInt8] {
+        var text = ""
+        for i in 0..<16 { text += "GET \(i == 15 ? "/nope" : "/healthz") HTTP/1.1\r\nHost: \(host)\r\n\r\n" }
+        return Array(text.utf8)
+    }
+
+    private func topUpStalledPeers() {
+        for peer in stalled where peer.kind == .http { _ = peer.topUp() }
+    }
+
+    func peerClosed(_ peer: StalledPeer, reason: String?) {
+        guard state != .finished else { return }
+        closes.record(peer.kind, seconds: Double(MonotonicClock.nanoseconds() - stalledOpenedAt) / 1e9)
+    }
+
+    // MARK: - Probe, publish, drain
+
+    /// Probes until every healthy subscriber saw one and the server counts the stalled
+    /// WebSocket peers among the topic's sessions (they cannot tell us themselves).
+    private func probe(_ worker: Worker, _ now: Int64) {
+        topUpStalledPeers()
+        let live = control.ready.load(ordering: .relaxed) - control.dropped.load(ordering: .relaxed)
+        let confirmed = control.probed.load(ordering: .relaxed) >= live && publisher?.inFlight == 0
+        if confirmed && (webSocketPeersSubscribed >= options.webSocketPeers || now > deadline) {
+            if webSocketPeersSubscribed < options.webSocketPeers {
+                notes.append("only \(webSocketPeersSubscribed) of \(options.webSocketPeers) stalled WebSocket peers subscribed")
+            }
+            healthy = live
+            lastDelivered = control.delivered.load(ordering: .relaxed)
+            nextSlot = now
+            state = .publishing
+        } else if now > deadline + 10_000_000_000 {
+            fail("subscriptions not confirmed: \(control.probed.load(ordering: .relaxed)) of \(live) got the probe event")
+        } else if now >= nextProbe, let publisher, publisher.isUsable, publisher.inFlight == 0 {
+            publisher.sendRequest(request.request(body: request.probeBody()), now: now)
+            nextProbe = now + 250_000_000
+        }
+    }
+
+    private func publish(_ now: Int64) -> Int32 {
+        guard let publisher else { return 10 }
+        while published < Int64(options.events) && now >= nextSlot {
+            guard publisher.isUsable && publisher.inFlight < 8 else { return 1 }
+            publisher.sendRequest(request.request(body: request.body(seq: published, ts: MonotonicClock.nanoseconds())), now: now)
+            published += 1
+            nextSlot += Int64(1e9 / options.rate)
+        }
+        if published >= Int64(options.events) && answered >= published {
+            state = .holding
+            lastProgress = now
+            return 1
+        }
+        return Int32(clamping: max(1, (nextSlot - now) / 1_000_000))
+    }
+
+    /// Marks the healthy deliveries done once all arrived or they stopped coming.
+    private func noteHealthyProgress(_ now: Int64) {
+        guard healthyDoneAt == nil else { return }
+        let delivered = control.delivered.load(ordering: .relaxed)
+        if delivered != lastDelivered { lastDelivered = delivered; lastProgress = now }
+        if Int64(delivered) >= published * Int64(healthy) || now - lastProgress > Int64(options.drainSeconds * 1e9) {
+            healthyDoneAt = now
+        }
+    }
+
+    private func readMetrics(_ worker: Worker, _ now: Int64) {
+        memory.sample(target, now: now, phase: .end)
+        state = .readingMetrics
+        deadline = now + 5_000_000_000
+        do {
+            let client = try worker.openHTTPClient(target.publishURL, tls: nil, delegate: self)
+            metricsClient = client
+            client.sendRequest(Array("GET /metrics HTTP/1.1\r\nHost: \(target.publishURL.hostHeader)\r\n\r\n".utf8), now: now)
+        } catch {
+            notes.append("metrics: \(error.description)")
+            finish()
+        }
+    }
+
+    private func finish() {
+        guard state != .finished else { return }
+        state = .finished
+        control.published.store(Int(published), ordering: .relaxed)
+        control.stop.store(true, ordering: .relaxed)
+    }
+
+    private func fail(_ reason: String) {
+        if failure == nil { failure = reason }
+        memory.sample(target, now: MonotonicClock.nanoseconds(), phase: .end)
+        finish()
+    }
+
+    // MARK: - HTTPClientDelegate
+
+    func clientReady(_ client: HTTPKeepAliveClient) {}
+
+    func client(_ client: HTTPKeepAliveClient, received response: HTTPResponseReader.Response, sentAt: Int64) {
+        if client === metricsClient {
+            metricsText = String(decoding: response.body, as: UTF8.self)
+            finish()
+            return
+        }
+        if state == .probing {
+            guard response.status == 200 else { return fail("probe publish answered \(response.status)") }
+            let sessions = Int(FanoutDriver.deliveredCount(response.body) ?? 0)
+            let live = control.ready.load(ordering: .relaxed) - control.dropped.load(ordering: .relaxed)
+            webSocketPeersSubscribed = max(webSocketPeersSubscribed, sessions - live)
+            return
+        }
+        answered += 1
+        if response.status != 200 {
+            publishErrors += 1
+            control.noteError("publish answered \(response.status)")
+        }
+    }
+
+    func clientClosed(_ client: HTTPKeepAliveClient, reason: String?) {
+        if client === metricsClient { if state == .readingMetrics { notes.append("metrics: \(reason ?? "closed")"); finish() }; return }
+        if state != .finished { fail("publish connection closed: \(reason ?? "closed")") }
+    }
+
+    // MARK: - Report
+
+    func report(_ results: [WorkerResult]) -> ScenarioReport {
+        var lost: Int64 = 0, reordered: Int64 = 0, duplicates: Int64 = 0, delivered: Int64 = 0
+        for r in results {
+            lost += r.lost
+            reordered += r.reordered
+            duplicates += r.duplicates
+            delivered += r.delivered
+        }
+        var report = ScenarioReport(scenario: "soak")
+        report.add("healthy_subscribers", healthy)
+        report.add("http_peers", httpOpened)
+        report.add("ws_peers", wsOpened)
+        report.add("ws_peers_subscribed", webSocketPeersSubscribed)
+        report.add("events", published)
+        report.add("payload_bytes", options.payloadBytes)
+        report.add("rate_per_s", options.rate, digits: 1)
+        report.add("deliveries", delivered)
+        report.add("expected_deliveries", published * Int64(healthy))
+        report.add("lost", lost)
+        report.add("reordered", reordered)
+        report.add("duplicates", duplicates)
+        report.add("healthy_dropped", control.dropped.load(ordering: .relaxed))
+        report.add("failed_connections", control.failed.load(ordering: .relaxed))
+        report.add("publish_errors", publishErrors)
+        memory.add(to: &report, slowPeers: httpOpened + wsOpened)
+        closes.add(to: &report)
+        for (key, value) in Self.metricFigures(metricsText) { report.add(key, value) }
+        report.add("seconds", Double(MonotonicClock.nanoseconds() - started) / 1e9, digits: 1)
+        if let failure { report.add("error", failure) }
+        var all = notes
+        if let first = control.firstError, lost > 0 || publishErrors > 0 || control.dropped.load(ordering: .relaxed) > 0 { all.append(first) }
+        if !all.isEmpty { report.add("note", all.joined(separator: "; ")) }
+        return report
+    }
+
+    /// The server's own count of slow consumers closed and of deadlines passed, by phase.
+    static func metricFigures(_ text: String) -> [(String, Int64)] {
+        var out: [(String, Int64)] = []
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            guard let space = line.lastIndex(of: " "), let value = Double(line[line.index(after: space)...]) else { continue }
+            let name = line[..<space]
+            if name == "wamp_push_slow_consumers_total" {
+                out.append(("server_slow_consumers_closed", Int64(value)))
+            } else if name.hasPrefix("wamp_push_connection_deadlines_total{"), let phase = name.split(separator: "\"").dropFirst().first, value > 0 {
+                out.append(("server_deadlines_\(phase)", Int64(value)))
+            }
+        }
+        return out
+    }
+}
+
+/// When the stalled peers saw the server end them (RST or FIN), in seconds since they opened.
+/// A peer the server closed with output still unsent sees nothing until the kernel gives up on
+/// it; the server's descriptor count is the other view.
+struct SlowPeerCloses {
+    private var http: [Double] = []
+    private var webSocket: [Double] = []
+
+    var total: Int { http.count + webSocket.count }
+
+    mutating func record(_ kind: StalledPeer.Kind, seconds: Double) {
+        if kind == .http { http.append(seconds) } else { webSocket.append(seconds) }
+    }
+
+    func add(to report: inout ScenarioReport) {
+        for (name, times) in [("http", http), ("ws", webSocket)] {
+            report.add("\(name)_peers_closed_seen", times.count)
+            if let first = times.min(), let last = times.max() {
+                report.add("\(name)_first_close_s", first, digits: 1)
+                report.add("\(name)_last_close_s", last, digits: 1)
+            }
+        }
+    }
+}
+
+/// The server's RSS and open descriptors: at start, before the stalled peers (baseline), every
+/// second (for the peak) and at the end.
+struct ServerSamples {
+    enum Phase { case start, baseline, end }
+
+    private var start: (rss: Int, fds: Int)?
+    private var baseline: (rss: Int, fds: Int)?
+    private var end: (rss: Int, fds: Int)?
+    private var peakRSS = 0
+    private var peakFDs = 0
+    private var peakAt: Int64 = 0
+    private var baselineAt: Int64 = 0
+    private var next: Int64 = 0
+    /// Every fifth sample as `seconds since the stalled peers opened:RSS MB/descriptors`.
+    private var timeline: [String] = []
+
+    mutating func sampleEverySecond(_ target: BenchTarget, now: Int64) {
+        guard now >= next else { return }
+        next = now + 1_000_000_000
+        guard let value = take(target, now: now), baselineAt > 0 else { return }
+        let seconds = (now - baselineAt) / 1_000_000_000
+        if timeline.isEmpty || timeline.count * 5 <= seconds { timeline.append("\(seconds):\(value.rss >> 20)/\(value.fds)") }
+    }
+
+    mutating func sample(_ target: BenchTarget, now: Int64, phase: Phase) {
+        guard let value = take(target, now: now) else { return }
+        switch phase {
+        case .start: start = value
+        case .baseline: baseline = value; baselineAt = now
+        case .end: end = value
+        }
+    }
+
+    private mutating func take(_ target: BenchTarget, now: Int64) -> (rss: Int, fds: Int)? {
+        guard let pid = target.serverPID, let rss = ProcessStats.residentBytes(pid: pid) else { return nil }
+        let fds = ProcessStats.openFileCount(pid: pid) ?? 0
+        if rss > peakRSS { peakRSS = rss; peakAt = now }
+        peakFDs = max(peakFDs, fds)
+        return (rss, fds)
+    }
+
+    func add(to report: inout ScenarioReport, slowPeers: Int) {
+        guard let start, let baseline, let end else { return }
+        report.add("server_rss_start_bytes", start.rss)
+        report.add("server_rss_baseline_bytes", baseline.rss)
+        report.add("server_rss_peak_bytes", peakRSS)
+        report.add("server_rss_peak_at_s", Double(max(0, peakAt - baselineAt)) / 1e9, digits: 1)
+        report.add("server_rss_end_bytes", end.rss)
+        report.add("server_rss_per_slow_peer_bytes", slowPeers > 0 ? Double(peakRSS - baseline.rss) / Double(slowPeers) : 0, digits: 0)
+        report.add("server_fds_baseline", baseline.fds)
+        report.add("server_fds_peak", peakFDs)
+        report.add("server_fds_end", end.fds)
+        report.add("server_timeline_s_mb_fds", timeline.joined(separator: " "))
+    }
+}
