@@ -110,20 +110,20 @@ struct SoakCommand: ParsableCommand {
     @Option(help: "HTTP peers that pipeline GET /healthz (and a 404) and never read.") var httpPeers = 1000
     @Option(help: "WebSocket peers that subscribe and never read.") var wsPeers = 1000
     @Option(help: "Healthy subscribers, every one checked for every event in order.") var subscribers = 5000
-    @Option(help: "Events to publish.") var events = 6000
-    @Option(help: "Events published per second.") var rate = 200.0
-    @Option(help: "Size of each published JSON object in bytes.") var payload = 200
+    @Option(help: "Events to publish, at --rate per second, each --payload bytes.") var events = 2000
+    @Option var rate = 50.0
+    @Option var payload = 1024
     @Option(help: "SO_RCVBUF of the slow peers, in bytes.") var slowReceiveBuffer = 4096
-    @Option(help: "Seconds to watch the slow peers from when they open (ends sooner once all are closed).") var holdSeconds = 80.0
-    @Option(help: "Connections in their handshake at once while subscribing.") var connectConcurrency = 256
+    @Option(help: "Longest watch of the slow peers from when they open (ends once the server holds none).") var holdSeconds = 150.0
 
     func run() throws {
         var target = try common.target()
         // The soak's topic is WhatsApp unless --topic names another.
         if target.topic == "newNotification" { target.topic = "WhatsApp" }
-        let options = SoakOptions(httpPeers: httpPeers, webSocketPeers: wsPeers, subscribers: subscribers, events: events, rate: rate,
-                                  payloadBytes: payload, slowReceiveBufferBytes: slowReceiveBuffer, holdSeconds: holdSeconds,
-                                  connectConcurrency: connectConcurrency)
-        try common.emit(try runScenario { () throws(BenchError) in try SoakScenario.run(target, options) })
+        var soak = SoakOptions()
+        (soak.httpPeers, soak.webSocketPeers, soak.subscribers) = (httpPeers, wsPeers, subscribers)
+        (soak.events, soak.rate, soak.payloadBytes) = (events, rate, payload)
+        (soak.slowReceiveBufferBytes, soak.holdSeconds) = (slowReceiveBuffer, holdSeconds)
+        try common.emit(try runScenario { () throws(BenchError) in try SoakScenario.run(target, soak) })
     }
 }

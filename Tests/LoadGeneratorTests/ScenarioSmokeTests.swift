@@ -114,8 +114,9 @@ struct ScenarioSmokeTests {
         defer { server.stop() }
         var target = try server.target()
         target.topic = "WhatsApp"
-        let options = SoakOptions(httpPeers: 20, webSocketPeers: 20, subscribers: 50, events: 100, rate: 200, payloadBytes: 1024,
-                                  slowReceiveBufferBytes: 4096, holdSeconds: 3, drainSeconds: 2)
+        var options = SoakOptions()
+        (options.httpPeers, options.webSocketPeers, options.subscribers) = (20, 20, 50)
+        (options.events, options.payloadBytes, options.holdSeconds, options.drainSeconds) = (100, 1024, 3, 2)
         let report = try SoakScenario.run(target, options)
         #expect(report["error"] == nil)
         #expect(report.int("healthy_subscribers") == 50)

@@ -4,42 +4,32 @@ import PushTransport
 /// read, W WebSocket peers subscribe and never read, S healthy subscribers receive E sequenced
 /// events at a steady rate; the server's RSS and descriptors are sampled every second.
 public struct SoakOptions: Sendable {
-    public var httpPeers: Int
-    public var webSocketPeers: Int
-    public var subscribers: Int
-    public var events: Int
+    public var httpPeers = 1000
+    public var webSocketPeers = 1000
+    public var subscribers = 5000
+    public var events = 2000
     /// Events published per second.
-    public var rate: Double
-    public var payloadBytes: Int
+    public var rate = 50.0
+    /// 1 KiB: 2,000 events then queue 2 MiB for each stalled WebSocket peer, past the server's
+    /// 1 MiB send buffer, so the slow-consumer close is part of the run.
+    public var payloadBytes = 1024
     /// SO_RCVBUF of the stalled peers: the kernel then holds little of what the server sends them.
-    public var slowReceiveBufferBytes: Int
-    /// From the moment the stalled peers are open, how long to watch (the server's deadlines
-    /// for them run in this time); the run ends sooner once every stalled peer is gone.
-    public var holdSeconds: Double
+    public var slowReceiveBufferBytes = 4096
+    /// From the moment the stalled peers are open, how long to watch at most (the server's
+    /// deadlines for them run in this time); the run ends sooner once the server holds none.
+    public var holdSeconds = 150.0
     /// How long to wait for missing healthy deliveries once the last publish was answered.
-    public var drainSeconds: Double
-    public var connectConcurrency: Int
+    public var drainSeconds = 5.0
+    public var connectConcurrency = 256
 
-    public init(httpPeers: Int = 1000, webSocketPeers: Int = 1000, subscribers: Int = 5000, events: Int = 6000, rate: Double = 200,
-                payloadBytes: Int = 200, slowReceiveBufferBytes: Int = 4096, holdSeconds: Double = 80, drainSeconds: Double = 5,
-                connectConcurrency: Int = 256) {
-        self.httpPeers = max(0, httpPeers)
-        self.webSocketPeers = max(0, webSocketPeers)
-        self.subscribers = subscribers
-        self.events = events
-        self.rate = rate
-        self.payloadBytes = payloadBytes
-        self.slowReceiveBufferBytes = slowReceiveBufferBytes
-        self.holdSeconds = holdSeconds
-        self.drainSeconds = drainSeconds
-        self.connectConcurrency = max(1, connectConcurrency)
-    }
+    /// The full-size soak; set fields to change it.
+    public init() {}
 }
 
 public enum SoakScenario {
     public static func run(_ target: BenchTarget, _ options: SoakOptions) throws(BenchError) -> ScenarioReport {
-        guard options.subscribers > 0, options.events > 0, options.rate > 0 else {
-            throw BenchError("--subscribers, --events and --rate must be positive")
+        guard options.subscribers > 0, options.events > 0, options.rate > 0, options.httpPeers >= 0, options.webSocketPeers >= 0 else {
+            throw BenchError("--subscribers, --events and --rate must be positive, the peer counts not negative")
         }
         guard !target.url.isTLS && !target.publishURL.isTLS else { throw BenchError("soak runs on plain ws:// and http:// only") }
         let needed = options.subscribers + options.httpPeers + options.webSocketPeers + 64
@@ -47,7 +37,7 @@ public enum SoakScenario {
         if limit < needed { throw BenchError("open-file limit \(limit) is too low for \(needed) descriptors (ulimit -n)") }
         let control = RunControl()
         let driver = SoakDriver(target: target, options: options, control: control)
-        let plans = target.plans(connections: options.subscribers, concurrency: options.connectConcurrency, subscribe: true, tls: nil)
+        let plans = target.plans(connections: options.subscribers, concurrency: max(1, options.connectConcurrency), subscribe: true, tls: nil)
         let results = try Runner.run(plans: plans, control: control, driver: driver)
         return driver.report(results)
     }
@@ -75,16 +65,14 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
     private var stalledOpenedAt: Int64 = 0
     private var closes = SlowPeerCloses()
 
-    private var healthy = 0
-    private var webSocketPeersSubscribed = 0
+    /// Healthy subscribers live when publishing began, and stalled WebSocket peers the probe reached.
+    private var healthy = 0, webSocketPeersSubscribed = 0
+    /// Events sent, answered, answered with another status than 200; when the next is due.
+    private var published: Int64 = 0, answered: Int64 = 0, publishErrors = 0, nextSlot: Int64 = 0
     private var nextProbe: Int64 = 0
-    private var published: Int64 = 0
-    private var answered: Int64 = 0
-    private var publishErrors = 0
-    private var nextSlot: Int64 = 0
-    private var lastDelivered = 0
-    private var lastProgress: Int64 = 0
-    private var healthyDoneAt: Int64?
+    private var publishStart: Int64 = 0, publishEnd: Int64 = 0
+    /// Healthy deliveries seen last, when they last moved, when they were all in (or stopped).
+    private var lastDelivered = 0, lastProgress: Int64 = 0, healthyDoneAt: Int64?
 
     private var memory = ServerSamples()
     private var started: Int64 = 0
@@ -130,7 +118,9 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
             topUpStalledPeers()
             noteHealthyProgress(now)
             let heldLongEnough = now - stalledOpenedAt >= Int64(options.holdSeconds * 1e9)
-            if healthyDoneAt != nil && (heldLongEnough || closes.total >= stalled.count) { readMetrics(worker, now) }
+            if healthyDoneAt != nil && (heldLongEnough || closes.total >= stalled.count || memory.holdsNoMoreThanBaseline(extra: 1)) {
+                readMetrics(worker, now)
+            }
             return 20
         case .readingMetrics:
             if now > deadline { notes.append("no /metrics answer"); finish() }
@@ -200,6 +190,7 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
             healthy = live
             lastDelivered = control.delivered.load(ordering: .relaxed)
             nextSlot = now
+            publishStart = now
             state = .publishing
         } else if now > deadline + 10_000_000_000 {
             fail("subscriptions not confirmed: \(control.probed.load(ordering: .relaxed)) of \(live) got the probe event")
@@ -218,6 +209,7 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
             nextSlot += Int64(1e9 / options.rate)
         }
         if published >= Int64(options.events) && answered >= published {
+            publishEnd = now
             state = .holding
             lastProgress = now
             return 1
@@ -294,13 +286,7 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
     // MARK: - Report
 
     func report(_ results: [WorkerResult]) -> ScenarioReport {
-        var lost: Int64 = 0, reordered: Int64 = 0, duplicates: Int64 = 0, delivered: Int64 = 0
-        for r in results {
-            lost += r.lost
-            reordered += r.reordered
-            duplicates += r.duplicates
-            delivered += r.delivered
-        }
+        let totals = WorkerResult.total(results)
         var report = ScenarioReport(scenario: "soak")
         report.add("healthy_subscribers", healthy)
         report.add("http_peers", httpOpened)
@@ -309,11 +295,13 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
         report.add("events", published)
         report.add("payload_bytes", options.payloadBytes)
         report.add("rate_per_s", options.rate, digits: 1)
-        report.add("deliveries", delivered)
+        let publishSeconds = Double(max(0, publishEnd - publishStart)) / 1e9
+        report.add("publish_seconds", publishSeconds, digits: 1)
+        report.add("achieved_rate_per_s", publishSeconds > 0 ? Double(published) / publishSeconds : 0, digits: 1)
+        if let done = healthyDoneAt, publishStart > 0 { report.add("healthy_done_s", Double(done - stalledOpenedAt) / 1e9, digits: 1) }
+        report.add("deliveries", totals.delivered)
         report.add("expected_deliveries", published * Int64(healthy))
-        report.add("lost", lost)
-        report.add("reordered", reordered)
-        report.add("duplicates", duplicates)
+        totals.addOrderFigures(to: &report)
         report.add("healthy_dropped", control.dropped.load(ordering: .relaxed))
         report.add("failed_connections", control.failed.load(ordering: .relaxed))
         report.add("publish_errors", publishErrors)
@@ -323,7 +311,7 @@ final class SoakDriver: ScenarioDriver, HTTPClientDelegate, StalledPeerObserver 
         report.add("seconds", Double(MonotonicClock.nanoseconds() - started) / 1e9, digits: 1)
         if let failure { report.add("error", failure) }
         var all = notes
-        if let first = control.firstError, lost > 0 || publishErrors > 0 || control.dropped.load(ordering: .relaxed) > 0 { all.append(first) }
+        if let first = control.firstError, totals.lost > 0 || publishErrors > 0 || control.dropped.load(ordering: .relaxed) > 0 { all.append(first) }
         if !all.isEmpty { report.add("note", all.joined(separator: "; ")) }
         return report
     }
@@ -401,9 +389,19 @@ struct ServerSamples {
         }
     }
 
+    /// The server's descriptors are back to the baseline's (plus `extra` of ours): every
+    /// stalled peer is gone from the server, whether or not its close reached the peer.
+    func holdsNoMoreThanBaseline(extra: Int) -> Bool {
+        guard let baseline, latestFDs > 0 else { return false }
+        return latestFDs <= baseline.fds + extra
+    }
+
+    private var latestFDs = 0
+
     private mutating func take(_ target: BenchTarget, now: Int64) -> (rss: Int, fds: Int)? {
         guard let pid = target.serverPID, let rss = ProcessStats.residentBytes(pid: pid) else { return nil }
         let fds = ProcessStats.openFileCount(pid: pid) ?? 0
+        latestFDs = fds
         if rss > peakRSS { peakRSS = rss; peakAt = now }
         peakFDs = max(peakFDs, fds)
         return (rss, fds)
