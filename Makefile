@@ -2,7 +2,7 @@
 SWIFT ?= swift
 ARGS ?=
 
-.PHONY: run test build deps clean demo bench fuzz
+.PHONY: run test build deps clean demo bench soak fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -35,6 +35,11 @@ demo: build
 ## Benchmarks: wamp-push vs the Hummingbird peer, about 10-20 min (BENCH_QUICK=1: under a minute).
 bench: deps
 	@Benchmarks/run.sh
+
+## Slow-reader soak: 1,000 HTTP + 1,000 WebSocket peers that never read beside 5,000 healthy
+## subscribers, three runs of about two minutes; prints each run's result line.
+soak: deps
+	@BENCH_SOAK=1 Benchmarks/run.sh
 
 clean:
 	rm -rf .build .build-fuzz/build

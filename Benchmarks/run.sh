@@ -4,6 +4,7 @@
 # wamp-push / peer. Loopback only; every server is killed on exit.
 #
 #   BENCH_QUICK=1      one short run of a few small cases (about a minute)
+#   BENCH_SOAK=1       only the slow-reader soak (`make soak`), wamp-push only, full result lines
 #   BENCH_RUNS=N       runs per case (default 3)
 #   BENCH_OUT=DIR      keep the raw JSON lines there (default: a temporary directory, printed)
 #   HUMMINGBIRD_PEER_BIN=PATH   use this peer binary instead of building Benchmarks/peers/hummingbird-peer
@@ -12,6 +13,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 QUICK=${BENCH_QUICK:-0}
+SOAK=${BENCH_SOAK:-0}
 RUNS=${BENCH_RUNS:-$([ "$QUICK" = 1 ] && echo 1 || echo 3)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/wamp-push-bench.XXXXXX")
 OUT=${BENCH_OUT:-$WORK/results}
@@ -76,7 +78,7 @@ swift build -c release --product wamp-push >&2
 swift build -c release --product wamp-push-bench >&2
 BIN="$ROOT/.build/release"
 PEER_BIN=${HUMMINGBIRD_PEER_BIN:-}
-if [ -z "$PEER_BIN" ]; then
+if [ -z "$PEER_BIN" ] && [ "$SOAK" != 1 ]; then
     if [ -d Benchmarks/peers/hummingbird-peer ]; then
         log "== building the Hummingbird peer (the first build takes several minutes)"
         swift build -c release --package-path Benchmarks/peers/hummingbird-peer >&2
@@ -125,7 +127,10 @@ start_server() { # name
 
 # --- Cases ---------------------------------------------------------------------------------------
 # label | scenario and arguments | limit in seconds | servers (wp = wamp-push only)
-if [ "$QUICK" = 1 ]; then
+if [ "$SOAK" = 1 ]; then
+    # 1,000 HTTP + 1,000 WebSocket peers that never read, 5,000 healthy subscribers (see SoakScenario).
+    CASES=("soak|soak ${BENCH_SOAK_ARGS:-}|300|wp")
+elif [ "$QUICK" = 1 ]; then
     CASES=(
         "fanout-100-64-ws|fanout --subscribers 100 --payload 64 --seconds 2|60|both"
         "fanout-1000-64-ws|fanout --subscribers 1000 --payload 64 --seconds 2|60|both"
@@ -160,7 +165,7 @@ else
 fi
 
 SERVERS=(wamp-push)
-[ -n "$PEER_BIN" ] && SERVERS+=(hummingbird-peer)
+[ -n "$PEER_BIN" ] && [ "$SOAK" != 1 ] && SERVERS+=(hummingbird-peer)
 
 run_case() { # server label args limit
     local server=$1 label=$2 args=$3 limit=$4 common
@@ -199,6 +204,11 @@ for entry in "${CASES[@]}"; do
 done
 log "== done in $(( $(date +%s) - START )) s (load now $(cut -d' ' -f1-3 /proc/loadavg))"
 
+if [ "$SOAK" = 1 ]; then
+    echo
+    cat "$OUT/wamp-push.jsonl"
+    exit 0
+fi
 SUMMARY=(--server "wamp-push=$OUT/wamp-push.jsonl")
 [ -n "$PEER_BIN" ] && SUMMARY+=(--server "hummingbird-peer=$OUT/hummingbird-peer.jsonl")
 echo

@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wamp-push-bench",
-        abstract: "Load generator for wamp-push and its peers: fan-out, latency, idle, handshake and webhook scenarios.",
+        abstract: "Load generator for wamp-push and its peers: fan-out, latency, idle, handshake, webhook and soak scenarios.",
         subcommands: [FanoutCommand.self, LatencyCommand.self, IdleCommand.self, HandshakeCommand.self,
-                      WebhookCommand.self, ReadRateCommand.self, SummarizeCommand.self])
+                      WebhookCommand.self, SoakCommand.self, ReadRateCommand.self, SummarizeCommand.self])
 }

@@ -102,3 +102,28 @@ struct ReadRateCommand: ParsableCommand {
         if report["error"] != nil { throw ExitCode(2) }
     }
 }
+
+struct SoakCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "soak",
+        abstract: "Slow readers (HTTP and WebSocket peers that never read) beside healthy subscribers: server RSS bound, no loss or reorder.")
+    @OptionGroup var common: CommonOptions
+    @Option(help: "HTTP peers that pipeline GET /healthz (and a 404) and never read.") var httpPeers = 1000
+    @Option(help: "WebSocket peers that subscribe and never read.") var wsPeers = 1000
+    @Option(help: "Healthy subscribers, every one checked for every event in order.") var subscribers = 5000
+    @Option(help: "Events to publish, at --rate per second, each --payload bytes.") var events = 2000
+    @Option var rate = 50.0
+    @Option var payload = 1024
+    @Option(help: "SO_RCVBUF of the slow peers, in bytes.") var slowReceiveBuffer = 4096
+    @Option(help: "Longest watch of the slow peers from when they open (ends once the server holds none).") var holdSeconds = 150.0
+
+    func run() throws {
+        var target = try common.target()
+        // The soak's topic is WhatsApp unless --topic names another.
+        if target.topic == "newNotification" { target.topic = "WhatsApp" }
+        var soak = SoakOptions()
+        (soak.httpPeers, soak.webSocketPeers, soak.subscribers) = (httpPeers, wsPeers, subscribers)
+        (soak.events, soak.rate, soak.payloadBytes) = (events, rate, payload)
+        (soak.slowReceiveBufferBytes, soak.holdSeconds) = (slowReceiveBuffer, holdSeconds)
+        try common.emit(try runScenario { () throws(BenchError) in try SoakScenario.run(target, soak) })
+    }
+}

@@ -13,7 +13,8 @@ final class BenchServer: @unchecked Sendable {
     let plain: SocketAddress
     let secure: SocketAddress
 
-    init() throws {
+    /// `configure` adjusts the configuration before start (e.g. shorter deadlines for a soak).
+    init(configure: (inout ServerConfig) -> Void = { _ in }) throws {
         directory = NSTemporaryDirectory() + "wamp-push-bench-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var config = ServerConfig()
@@ -25,6 +26,7 @@ final class BenchServer: @unchecked Sendable {
         ]
         var log = Logger(label: "bench-test")
         log.logLevel = .critical
+        configure(&config)
         server = try Server(config: config, log: log)
         try server.start()
         plain = server.listeners.first { !$0.info.isTLS }?.boundAddress ?? server.listeners[0].boundAddress

@@ -108,6 +108,37 @@ struct ScenarioSmokeTests {
         }
     }
 
+    @Test func soak_healthySubscribersGetEveryEventInOrder_besideStalledPeers() throws {
+        // Every connection is user "bench": no per-user cap.
+        let server = try BenchServer { $0.limits.maxSessionsPerUser = 0 }
+        defer { server.stop() }
+        var target = try server.target()
+        target.topic = "WhatsApp"
+        var options = SoakOptions()
+        (options.httpPeers, options.webSocketPeers, options.subscribers) = (20, 20, 50)
+        (options.events, options.payloadBytes, options.holdSeconds, options.drainSeconds) = (100, 1024, 3, 2)
+        let report = try SoakScenario.run(target, options)
+        #expect(report["error"] == nil)
+        #expect(report.int("healthy_subscribers") == 50)
+        #expect(report.int("http_peers") == 20)
+        #expect(report.int("ws_peers") == 20)
+        #expect(report.int("ws_peers_subscribed") == 20)
+        #expect(report.int("events") == 100)
+        #expect(report.int("deliveries") == 5000)
+        #expect(report.int("expected_deliveries") == 5000)
+        #expect(report.int("lost") == 0)
+        #expect(report.int("reordered") == 0)
+        #expect(report.int("duplicates") == 0)
+        #expect(report.int("healthy_dropped") == 0)
+        #expect(report.int("publish_errors") == 0)
+        for key in ["server_rss_start_bytes", "server_rss_baseline_bytes", "server_rss_peak_bytes", "server_rss_end_bytes", "server_fds_peak"] {
+            #expect((report.int(key) ?? 0) > 0, "\(key)")
+        }
+        #expect(report.number("server_rss_per_slow_peer_bytes") != nil)
+        // The server's own counters were read from /metrics (how many it closed is the soak's figure).
+        #expect(report.int("server_slow_consumers_closed") != nil)
+    }
+
     @Test func readrate_selfTest_readsEveryStreamedEvent() throws {
         let report = try ReadRateScenario.run(ReadRateOptions(connections: 10, events: 200, chunkBytes: 1000))
         #expect(report["error"] == nil)

@@ -38,6 +38,9 @@ class PolledConnection {
     func readable() {}
     /// Called once when the connection is closed, with the reason (nil for a deliberate close).
     func didClose(reason: String?) {}
+    /// What epoll watches once the link is up and nothing is queued: input, by default; a peer
+    /// that never reads watches only for the server's close (`EpollLoop.hangup`).
+    var readInterest: UInt32 { EpollLoop.readable }
 
     // MARK: - Events
 
@@ -83,7 +86,7 @@ class PolledConnection {
 
     private func becomeReady() {
         phase = .ready
-        setInterest(EpollLoop.readable)
+        setInterest(readInterest)
         linkReady()
         if pendingOutput > 0 { flush() }
     }
@@ -102,13 +105,13 @@ class PolledConnection {
         if written < bytes.count {
             outbox.append(contentsOf: bytes[written...])
             outboxStart = 0
-            setInterest(EpollLoop.readable | EpollLoop.writable)
+            setInterest(readInterest | EpollLoop.writable)
         }
     }
 
     private func flush() {
         guard outboxStart < outbox.count else {
-            setInterest(EpollLoop.readable)
+            setInterest(readInterest)
             return
         }
         let written = outbox.withUnsafeBytes { write(UnsafeRawBufferPointer(rebasing: $0[outboxStart...])) }
@@ -117,7 +120,7 @@ class PolledConnection {
         if outboxStart == outbox.count {
             outbox.removeAll(keepingCapacity: false)
             outboxStart = 0
-            setInterest(EpollLoop.readable)
+            setInterest(readInterest)
         }
     }
 

@@ -27,6 +27,27 @@ public struct WorkerResult: Sendable {
     public var reordered: Int64 = 0
     public var duplicates: Int64 = 0
     public var trackedConnections = 0
+
+    /// The workers' figures added up (histograms merged).
+    static func total(_ results: [WorkerResult]) -> WorkerResult {
+        var sum = WorkerResult()
+        for r in results {
+            sum.histogram.merge(r.histogram)
+            sum.delivered += r.delivered
+            sum.lost += r.lost
+            sum.reordered += r.reordered
+            sum.duplicates += r.duplicates
+            sum.trackedConnections += r.trackedConnections
+        }
+        return sum
+    }
+
+    /// `lost`, `reordered`, `duplicates`: what every delivery-checking report states.
+    func addOrderFigures(to report: inout ScenarioReport) {
+        report.add("lost", lost)
+        report.add("reordered", reordered)
+        report.add("duplicates", duplicates)
+    }
 }
 
 /// One thread's event loop: its epoll, its connections (indexed by descriptor), its big read

@@ -10,13 +10,15 @@ enum ClientSocket {
     private static let bindAddressNoPort: Int32 = 24
 
     /// Starts a connect to `address` from `source` (an IPv4 literal, port chosen by the kernel).
+    /// `receiveBuffer` sets SO_RCVBUF before the connect (so the window it advertises is small).
     /// Returns the descriptor; the connect may still be in progress.
-    static func connect(to address: SocketAddress, from source: String?) -> Result<Int32, BenchError> {
+    static func connect(to address: SocketAddress, from source: String?, receiveBuffer: Int32? = nil) -> Result<Int32, BenchError> {
         let ipv6 = address.family == .ipv6
         let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { return .failure(BenchError("socket: \(describe(errno))")) }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBuffer { _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size)) }
         if let source, !ipv6 {
             _ = setsockopt(fd, Int32(IPPROTO_IP), bindAddressNoPort, &one, socklen_t(MemoryLayout<Int32>.size))
             var local = sockaddr_in()

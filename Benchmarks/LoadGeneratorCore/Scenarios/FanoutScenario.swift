@@ -261,15 +261,8 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
     // MARK: - Report
 
     func report(_ results: [WorkerResult]) -> ScenarioReport {
-        var histogram = LatencyHistogram()
-        var lost: Int64 = 0, reordered: Int64 = 0, duplicates: Int64 = 0, delivered: Int64 = 0
-        for r in results {
-            histogram.merge(r.histogram)
-            lost += r.lost
-            reordered += r.reordered
-            duplicates += r.duplicates
-            delivered += r.delivered
-        }
+        let totals = WorkerResult.total(results)
+        let histogram = totals.histogram, lost = totals.lost, delivered = totals.delivered
         var report = ScenarioReport(scenario: options.name)
         report.add("transport", target.url.isTLS ? "wss" : "ws")
         report.add("subscribers", subscribers)
@@ -279,9 +272,7 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
         report.add("deliveries", delivered)
         report.add("expected_deliveries", published * Int64(subscribers))
         report.add("server_reported_deliveries", serverDelivered)
-        report.add("lost", lost)
-        report.add("reordered", reordered)
-        report.add("duplicates", duplicates)
+        totals.addOrderFigures(to: &report)
         report.add("failed_connections", control.failed.load(ordering: .relaxed))
         report.add("dropped_connections", control.dropped.load(ordering: .relaxed))
         report.add("publish_errors", publishErrors)

@@ -24,6 +24,18 @@ public enum ProcessStats {
         return nil
     }
 
+    /// Open descriptors of `pid` (entries of /proc/PID/fd), nil if unreadable: how many
+    /// connections the server still holds.
+    public static func openFileCount(pid: Int32) -> Int? {
+        guard let dir = opendir("/proc/\(pid)/fd") else { return nil }
+        defer { closedir(dir) }
+        var count = 0
+        while let entry = readdir(dir) {
+            if entry.pointee.d_name.0 != 0x2E { count += 1 } // skips "." and ".."
+        }
+        return count
+    }
+
     /// This process's id.
     public static var currentPID: Int32 { getpid() }
 
