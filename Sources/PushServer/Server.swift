@@ -24,7 +24,6 @@ public final class Server: Sendable {
     let whatsappStats: WhatsAppStats
     let upstream: UpstreamClient
     let upstreamSettingsBox: UpstreamSettingsBox
-    let healthCheck: HealthCheck
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -91,13 +90,11 @@ public final class Server: Sendable {
                                            settings: upstreamSettingsBox, store: store, committer: committer, broker: broker,
                                            throttle: ChatThrottle(window: 5), metrics: counters.metrics, log: log)
         let loops = group
-        healthCheck = HealthCheck(store: store)
-        let health = healthCheck
         let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in health.check(respond) })
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (SPEC 5.1).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
@@ -254,4 +251,17 @@ public final class Server: Sendable {
 public struct StartupError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+enum HealthRoute {
+    /// 200 when the store accepts a write transaction, 503 otherwise.
+    static func check(_ store: StoreService, _ respond: @escaping Respond) {
+        store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
+            switch result {
+            case .success: respond(.json(200, #"{"status":"ok"}"#))
+            case .failure(let error):
+                respond(.error(HTTPError(status: 503, code: "store_unavailable", message: "The database is not writable: \(error).")))
+            }
+        }
+    }
 }

@@ -182,20 +182,3 @@ extension TestServer {
         #expect(eventually { server.server.subscriptionCount == 0 })
     }
 }
-
-/// `/healthz` is open to anyone: a flood of it must not become a flood of database work.
-@Suite struct HealthCheckFloodTests {
-    @Test func pipelinedHealthChecks_allAnswered_withAtMostAFewProbes() throws {
-        let server = try TestServer()
-        defer { server.stop() }
-        let count = 2_000
-        let peer = try StalledPeer(server.plain, receiveBuffer: nil)
-        var batch: [UInt8] = []
-        for i in 0..<count { batch += Array("GET /healthz HTTP/1.1\r\nHost: x\r\n\(i == count - 1 ? "Connection: close\r\n" : "")\r\n".utf8) }
-        peer.send(batch)
-        let text = String(decoding: peer.readAll(), as: UTF8.self)
-        #expect(text.components(separatedBy: #"{"status":"ok"}"#).count - 1 == count)
-        // One probe per second of wall time at most (plus the first): the run takes a second or two.
-        #expect(server.server.healthCheck.probesRun <= 5, "\(server.server.healthCheck.probesRun) probes for \(count) requests")
-    }
-}
