@@ -23,9 +23,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let listener: ListenerInfo
     public var handler: ConnectionHandler?
     public private(set) var state: State = .open
+    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
     public let policy: ConnectionPolicy
-    /// Bytes queued beyond this close the connection as a slow consumer (SPEC section 4).
-    public var sendBufferLimit: Int { policy.sendBufferLimit }
     /// The phase and when it ends (loop clock); see `enter(_:)`.
     public private(set) var phase: ConnectionPhase = .handshake
     public private(set) var deadline: UInt64
@@ -113,7 +112,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         guard state == .open else { return false }
         if outbound.queuedBytes + frame.count > policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { outputAboveHighWatermark() }
+        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
         loop.markDirty(self)
         return true
     }
@@ -125,18 +124,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         loop.preconditionOnLoop()
         guard state == .open || state == .draining else { return }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { outputAboveHighWatermark() }
+        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
         loop.markDirty(self)
     }
 
     /// True while output is above the high watermark: a handler with buffered input (pipelined
     /// requests) should not answer more until `connectionOutputDrained` is called.
     public var isOutputCongested: Bool { pausedByOutput }
-
-    private func outputAboveHighWatermark() {
-        guard !pausedByOutput else { return }
-        pausedByOutput = true
-    }
 
     private func outputDrained() {
         guard pausedByOutput, outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }

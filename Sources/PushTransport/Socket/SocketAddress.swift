@@ -59,17 +59,38 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The key per-source limits count under: the IPv4 address (IPv4-mapped IPv6 included), or
-    /// the /64 prefix of an IPv6 address (`2001:db8:1:2::/64`).
-    public var sourceKey: String {
-        guard family == .ipv6 else { return host }
-        var raw = in6_addr()
-        guard inet_pton(AF_INET6, host, &raw) == 1 else { return host }
-        let bytes = withUnsafeBytes(of: raw) { Array($0) }
+    /// the /64 of an IPv6 address (`2001:db8:1:2::/64`): one subscriber line usually gets a whole
+    /// /64, so counting single IPv6 addresses would let a client rotate through 2^64 of them.
+    public var sourceKey: String { Self.sourceKey(ofHost: host) ?? host }
+
+    /// The canonical source key of a numeric host, or nil when `host` is not an IPv4 or IPv6
+    /// address. Accepts what proxies write (`[::1]`, a zone id, `203.0.113.5:4711`); the output
+    /// comes from `inet_ntop`, never copied from the input (it goes into log lines).
+    public static func sourceKey(ofHost rawHost: String) -> String? {
+        var host = Substring(rawHost)
+        if host.hasPrefix("["), let close = host.firstIndex(of: "]") { host = host[host.index(after: host.startIndex)..<close] }
+        if let percent = host.firstIndex(of: "%") { host = host[..<percent] } // zone id: fe80::1%eth0
+        if host.contains("."), let colon = host.firstIndex(of: ":"), host.lastIndex(of: ":") == colon { host = host[..<colon] }
+        var v4 = in_addr()
+        if inet_pton(AF_INET, String(host), &v4) == 1 { return ntop(AF_INET, &v4) }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, String(host), &v6) == 1 else { return nil }
+        var bytes = withUnsafeBytes(of: v6) { Array($0) }
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
-            return bytes[12..<16].map(String.init).joined(separator: ".")
+            var mapped = in_addr()
+            withUnsafeMutableBytes(of: &mapped) { $0.copyBytes(from: bytes[12..<16]) }
+            return ntop(AF_INET, &mapped)
         }
-        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
-        return groups.joined(separator: ":") + "::/64"
+        for i in 8..<16 { bytes[i] = 0 }
+        var network = in6_addr()
+        withUnsafeMutableBytes(of: &network) { $0.copyBytes(from: bytes) }
+        return ntop(AF_INET6, &network).map { $0 + "/64" }
+    }
+
+    private static func ntop<T>(_ family: Int32, _ address: inout T) -> String? {
+        var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+        guard inet_ntop(family, &address, &text, socklen_t(text.count)) != nil else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Calls `body` with this address as a `sockaddr` pointer and its length.
