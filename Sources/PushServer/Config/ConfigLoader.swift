@@ -69,6 +69,8 @@ public enum ConfigLoader {
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
             ("WAMP_PUSH_SEND_BUFFER_BYTES", \.sendBufferBytes),
+            ("WAMP_PUSH_RESERVED_DESCRIPTORS", \.reservedDescriptors), ("WAMP_PUSH_MAX_TOPIC_BYTES", \.maxTopicBytes),
+            ("WAMP_PUSH_MAX_PREFIXES_PER_SESSION", \.maxPrefixesPerSession),
         ]
         for (name, path) in numeric {
             if let v = env[name] {
@@ -108,6 +110,12 @@ public enum ConfigLoader {
         }
     }
 
+    /// A smaller reserve would leave the command runners (four descriptors per starting command)
+    /// and the store fighting the connections for the last descriptors.
+    static let minimumReservedDescriptors = 32
+    /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
+    static let minimumTopicBytes = 64
+
     /// Cross-field checks run after every layer has been applied.
     public static func validate(_ config: ServerConfig) throws(ConfigError) {
         guard !config.listeners.isEmpty else { throw ConfigError("listeners", "at least one listener is required") }
@@ -128,6 +136,14 @@ public enum ConfigLoader {
         if l.outputHighWatermarkBytes > l.sendBufferBytes {
             throw ConfigError("limits.outputHighWatermarkBytes",
                               "must not exceed limits.sendBufferBytes (\(l.outputHighWatermarkBytes) > \(l.sendBufferBytes))")
+        }
+        if l.reservedDescriptors < ConfigLoader.minimumReservedDescriptors {
+            throw ConfigError("limits.reservedDescriptors",
+                              "must be at least \(ConfigLoader.minimumReservedDescriptors): below that the command runners and the store run out of descriptors first (got \(l.reservedDescriptors))")
+        }
+        if l.maxTopicBytes < ConfigLoader.minimumTopicBytes {
+            throw ConfigError("limits.maxTopicBytes",
+                              "must be at least \(ConfigLoader.minimumTopicBytes), EspoCRM's own topics need that much (got \(l.maxTopicBytes))")
         }
         if l.outputLowWatermarkBytes >= l.outputHighWatermarkBytes {
             throw ConfigError("limits.outputLowWatermarkBytes",
@@ -228,7 +244,8 @@ public enum ConfigLoader {
                                     "drainTimeoutSeconds", "lingerTimeoutSeconds",
                                     "outputHighWatermarkBytes", "outputLowWatermarkBytes", "maxSubscriptionsPerSession",
                                     "maxConnectionsPerAddress", "addressLimitsExemptLoopback",
-                                    "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute"])
+                                    "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute",
+                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession"])
         try authQuotaLimits(o, &l)
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }
         if let v = o["maxFrameBytes"] { l.maxFrameBytes = try positiveInt(v, "limits.maxFrameBytes") }
@@ -248,6 +265,9 @@ public enum ConfigLoader {
         if let v = o["outputHighWatermarkBytes"] { l.outputHighWatermarkBytes = try positiveInt(v, "limits.outputHighWatermarkBytes") }
         if let v = o["outputLowWatermarkBytes"] { l.outputLowWatermarkBytes = try positiveInt(v, "limits.outputLowWatermarkBytes") }
         if let v = o["maxSubscriptionsPerSession"] { l.maxSubscriptionsPerSession = try positiveInt(v, "limits.maxSubscriptionsPerSession") }
+        if let v = o["reservedDescriptors"] { l.reservedDescriptors = try positiveInt(v, "limits.reservedDescriptors") }
+        if let v = o["maxTopicBytes"] { l.maxTopicBytes = try positiveInt(v, "limits.maxTopicBytes") }
+        if let v = o["maxPrefixesPerSession"] { l.maxPrefixesPerSession = try positiveInt(v, "limits.maxPrefixesPerSession") }
         if let v = o["maxConnectionsPerAddress"] {
             l.maxConnectionsPerAddress = v.int64Value == 0 ? 0 : try positiveInt(v, "limits.maxConnectionsPerAddress")
         }

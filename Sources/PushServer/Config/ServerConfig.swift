@@ -41,6 +41,13 @@ public struct ServerConfig: Sendable, Equatable {
         public var outputHighWatermarkBytes = 262_144
         public var outputLowWatermarkBytes = 65_536
         public var maxSubscriptionsPerSession = 256
+        /// Descriptors kept back from connections for the store, command runners, upstream
+        /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32.
+        public var reservedDescriptors = 128
+        /// A topic URI (after CURIE expansion) and a PREFIX's URI are at most this many bytes.
+        public var maxTopicBytes = 1024
+        /// PREFIX entries one WAMP session may register.
+        public var maxPrefixesPerSession = 64
         /// Per source address (IPv4 address, IPv6 /64); 0 = no limit. Loopback is exempt unless
         /// `addressLimitsExemptLoopback` is false (a same-host proxy sends every browser from 127.0.0.1).
         public var maxConnectionsPerAddress = 1_000
