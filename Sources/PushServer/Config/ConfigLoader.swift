@@ -110,9 +110,11 @@ public enum ConfigLoader {
         }
     }
 
-    /// A smaller reserve would leave the command runners (four descriptors per starting command)
-    /// and the store fighting the connections for the last descriptors.
-    static let minimumReservedDescriptors = 32
+    /// A smaller reserve would leave the command runners (up to four descriptors per command
+    /// while it starts) and the store competing with connections for the last descriptors.
+    static func minimumReservedDescriptors(_ config: ServerConfig) -> Int {
+        32 + 4 * (config.auth.maxConcurrent + config.accessCheck.maxConcurrent)
+    }
     /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
     static let minimumTopicBytes = 64
 
@@ -137,9 +139,10 @@ public enum ConfigLoader {
             throw ConfigError("limits.outputHighWatermarkBytes",
                               "must not exceed limits.sendBufferBytes (\(l.outputHighWatermarkBytes) > \(l.sendBufferBytes))")
         }
-        if l.reservedDescriptors < ConfigLoader.minimumReservedDescriptors {
-            throw ConfigError("limits.reservedDescriptors",
-                              "must be at least \(ConfigLoader.minimumReservedDescriptors): below that the command runners and the store run out of descriptors first (got \(l.reservedDescriptors))")
+        let reserveNeeded = minimumReservedDescriptors(config)
+        if l.reservedDescriptors < reserveNeeded {
+            throw ConfigError("limits.reservedDescriptors", "must be at least \(reserveNeeded): 32, plus 4 for each command that may run "
+                + "at once (auth.maxConcurrent + accessCheck.maxConcurrent), or those run out of descriptors first (got \(l.reservedDescriptors))")
         }
         if l.maxTopicBytes < ConfigLoader.minimumTopicBytes {
             throw ConfigError("limits.maxTopicBytes",

@@ -42,7 +42,8 @@ public struct ServerConfig: Sendable, Equatable {
         public var outputLowWatermarkBytes = 65_536
         public var maxSubscriptionsPerSession = 256
         /// Descriptors kept back from connections for the store, command runners, upstream
-        /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32.
+        /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32 plus 4 per command
+        /// that may run at once.
         public var reservedDescriptors = 128
         /// A topic URI (after CURIE expansion) and a PREFIX's URI are at most this many bytes.
         public var maxTopicBytes = 1024

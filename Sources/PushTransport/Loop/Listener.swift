@@ -41,6 +41,8 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     /// A retry is waiting for the loop's next tick: events until then accept nothing.
     private var retryPending = false
     private let fd: Int32
+    /// `accept4` on the listening socket; tests replace it (before `start`) to run out of descriptors.
+    var acceptOne: (Int32) -> Socket.AcceptResult = { Socket.accept($0) }
     private let ids = Atomic<UInt64>(1)
 
     /// Binds and listens immediately (so a port clash fails start-up); call `start()` to accept.
@@ -88,7 +90,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     private func acceptPending() {
         guard accepting, !retryPending else { return }
         for _ in 0..<256 {
-            switch Socket.accept(fd) {
+            switch acceptOne(fd) {
             case .accepted(let client, let peer):
                 guard group.reserveConnection() else {
                     Socket.close(client)
@@ -124,7 +126,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         guard spareFD >= 0 else { return false }
         Socket.close(spareFD)
         var refused = false
-        if case .accepted(let client, _) = Socket.accept(fd) {
+        if case .accepted(let client, _) = acceptOne(fd) {
             Socket.close(client)
             refused = true
         }
