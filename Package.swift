@@ -12,6 +12,7 @@ let package = Package(
         // For the fuzz package in Fuzz/ (it depends on this one by path and can only use products).
         .library(name: "PushCodec", targets: ["PushCodec"]),
         .library(name: "PushServer", targets: ["PushServer"]),
+        .library(name: "PushClient", targets: ["PushClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -16,6 +16,9 @@ let package = Package(
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
         fuzzTarget("FuzzWebhook", "PushServer", "PushCodec"),
+        fuzzTarget("FuzzHandshake", "PushCodec"),
+        fuzzTarget("FuzzClientFrames", "PushClient", "PushCodec"),
+        fuzzTarget("FuzzConfig", "PushServer", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )

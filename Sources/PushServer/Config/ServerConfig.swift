@@ -161,5 +161,24 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public let key: String
     public let problem: String
     public init(_ key: String, _ problem: String) { self.key = key; self.problem = problem }
-    public var description: String { key.isEmpty ? "invalid config: \(problem)" : "invalid config: \(key): \(problem)" }
+    /// One line whatever the input held: control characters from a key or value are escaped
+    /// (`\n`, `\u{1B}`), so a stray newline or escape sequence cannot split or repaint it.
+    public var description: String {
+        Self.escapingControls(key.isEmpty ? "invalid config: \(problem)" : "invalid config: \(key): \(problem)")
+    }
+
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }
