@@ -27,4 +27,14 @@ import Testing
             #expect(!body.contains("nonexistent") && !body.contains("directory") && !body.contains("verify command"), "\(body)")
         }
     }
+
+    /// Anyone may ask `/healthz`: a store failure is a 503 that says what, not the SQLite text.
+    @Test func healthzWithTheStoreGone_is503_withoutTheStoresError() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        server.server.store.close()
+        let response = try HTTPClient(baseURL: server.httpURL).request("GET", "/healthz")
+        #expect(response.status == 503)
+        #expect(response.bodyString() == #"{"error":"store_unavailable","message":"The database is not writable."}"#)
+    }
 }
