@@ -1,23 +1,25 @@
+import PushBroker
 import PushCodec
+import PushHTTP
 
 /// `POST /internal/publish`: EspoCRM's `WebSocket\Submission` format, one object or an array
 /// (SPEC section 6). The whole batch is validated before anything is published.
 /// Backend only (`RouteAccess.backend`, checked by the router).
 struct InternalPublishRoute: HTTPRoute {
-    let broker: Broker
+    let publisher: Publisher
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         let publications: [Publication]
-        switch Self.parse(request.body, broker) {
+        switch Self.parse(request.body, publisher) {
         case .success(let p): publications = p
         case .failure(let error): return respond(.error(error))
         }
-        broker.publish(publications) { delivered in
+        publisher.publish(publications) { delivered in
             respond(.json(200, JSONValue.object(["accepted": .number(publications.count), "delivered": .number(delivered)])))
         }
     }
 
-    static func parse(_ body: [UInt8], _ broker: Broker) -> Result<[Publication], HTTPError> {
+    static func parse(_ body: [UInt8], _ publisher: Publisher) -> Result<[Publication], HTTPError> {
         let json: JSONValue
         do { json = try JSONParser.parse(body) } catch {
             return .failure(HTTPError(status: 400, code: "invalid_json", message: "The body is not valid JSON: \(error.message)."))
@@ -45,8 +47,8 @@ struct InternalPublishRoute: HTTPRoute {
                 }
                 userId = s
             }
-            do { out.append(try broker.prepare(topic: topic, payload: item, userId: userId)) } catch {
-                let hint = broker.categories.suggestion(for: topic).map { " Did you mean '\($0)'?" } ?? ""
+            do { out.append(try publisher.prepare(topic: topic, payload: item, userId: userId)) } catch {
+                let hint = publisher.categories.suggestion(for: topic).map { " Did you mean '\($0)'?" } ?? ""
                 return .failure(HTTPError(status: 422, code: "unknown_topic", message: "\(position)\(error.message)\(hint)"))
             }
         }
