@@ -50,7 +50,7 @@ package final class Broker: Sendable {
             }
         }
         let uris = Categories.deliverySpellings(topic: topic, resolved: resolved, chatId: chat)
-        return Publication(uris: uris, payload: payload, userId: userId, exclude: exclude, eligible: eligible)
+        return Publication(uris: uris, payload: payload, userId: userId, exclude: exclude, eligible: eligible, topic: topic)
     }
 
     /// Delivers publications in order on every loop; `completion` gets the number of sessions

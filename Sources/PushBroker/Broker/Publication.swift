@@ -16,6 +16,9 @@ package final class Publication: Sendable {
     }
 
     package let targets: [Target]
+    /// The topic as the publisher named it (a cluster bus sends this, and each node resolves
+    /// its own spellings).
+    package let topic: String
     /// The payload as compact JSON, kept for subscribers that spelled the topic as a CURIE.
     package let payloadJSON: [UInt8]
     /// Only sessions of this user (EspoCRM's per-user Submission).
@@ -24,7 +27,9 @@ package final class Publication: Sendable {
     package let exclude: Set<String>
     package let eligible: Set<String>?
 
-    package init(uris: [String], payload: JSONValue, userId: String? = nil, exclude: Set<String> = [], eligible: Set<String>? = nil) {
+    package init(uris: [String], payload: JSONValue, userId: String? = nil, exclude: Set<String> = [], eligible: Set<String>? = nil,
+                 topic: String? = nil) {
+        self.topic = topic ?? uris.first ?? ""
         payloadJSON = payload.jsonBytes
         let json = payloadJSON
         targets = uris.map { Target(uri: $0, frame: Self.eventFrame(topic: $0, payloadJSON: json)) }
