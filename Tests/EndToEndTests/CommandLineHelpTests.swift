@@ -58,8 +58,9 @@ import Testing
         #expect(err == line + "\n")
     }
 
+    /// `token list` reads the same configuration as serve, and ends even where the check is missing.
     @Test func booleanVariable_withAnotherWord_isRefusedInOneLine() throws {
-        let (status, _, err) = try Self.run(["serve", "--listen", "127.0.0.1:0"], environment: ["WAMP_PUSH_NO_TLS": "ture"])
+        let (status, _, err) = try Self.run(["token", "list", "--db", "t.sqlite"], environment: ["WAMP_PUSH_NO_TLS": "ture"])
         #expect(status == 1)
         #expect(CommandLineErrorTests.expectOneLine(err)
             == #"wamp-push: invalid config: WAMP_PUSH_NO_TLS: must be 1, true, yes or on, or 0, false, no or off (got "ture")"#)
