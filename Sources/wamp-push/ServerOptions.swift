@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PushConfig
 import PushServer
+import PushTransport
 
 /// Options shared by every command that needs the server's configuration.
 struct ServerOptions: ParsableArguments {
@@ -30,6 +32,7 @@ struct ServerOptions: ParsableArguments {
 
     /// Defaults < config file < WAMP_PUSH_* environment < flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfig {
+        CommandLineErrors.warnAboutEnvironment(environment)
         var result = ServerConfig()
         do {
             if let path = config ?? environment["WAMP_PUSH_CONFIG"] {

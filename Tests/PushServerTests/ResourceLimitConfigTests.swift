@@ -1,4 +1,5 @@
 import PushCodec
+@testable import PushConfig
 import Testing
 @testable import PushServer
 

@@ -60,7 +60,7 @@ import Testing
         case "subscribe": try client.subscribe(topic)
         case "unsubscribe": try client.unsubscribe(topic)
         case "publish": try client.send(WAMPCodec.publish(topic, event: 1))
-        default: try client.send(WAMPCodec.call(callId: "c", procURI: TopicInfo.procedure, arguments: [.string(topic)]))
+        default: try client.send(WAMPCodec.call(callId: "c", procURI: "urn:wamp-push:topic", arguments: [.string(topic)]))
         }
         let close = client.socket.waitForClose(timeout: 5)
         #expect(close?.code == 1008)

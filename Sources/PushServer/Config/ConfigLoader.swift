@@ -1,5 +1,6 @@
 import Foundation
 import PushCodec
+import PushConfig
 import PushTransport
 
 /// Reads the JSON config file and `WAMP_PUSH_*` variables into a `ServerConfig`. Strict on
@@ -53,7 +54,7 @@ public enum ConfigLoader {
         }
         if let v = env["WAMP_PUSH_TLS_CERT"] { setTLS(&config, cert: v, key: nil) }
         if let v = env["WAMP_PUSH_TLS_KEY"] { setTLS(&config, cert: nil, key: v) }
-        if let v = env["WAMP_PUSH_NO_TLS"], isTrue(v) { config.listeners.removeAll { $0.tls != nil } }
+        if let v = env["WAMP_PUSH_NO_TLS"], try boolean(v, "WAMP_PUSH_NO_TLS") { config.listeners.removeAll { $0.tls != nil } }
         if let v = env["WAMP_PUSH_DB"] { config.database = v }
         if let v = env["WAMP_PUSH_PUBLISH_SECRET"] { config.publishSecret = v.isEmpty ? nil : v }
         if let v = env["WAMP_PUSH_LOG_LEVEL"] { config.logLevel = v }
@@ -63,8 +64,8 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_WHATSAPP_SESSION_ID"] { config.whatsapp.sessionId = v }
         if let v = env["WAMP_PUSH_WHATSAPP_WEBHOOK_SECRET"] { config.whatsapp.webhookSecret = v }
         if let v = env["WAMP_PUSH_ADMIN_USERS"] { config.auth.adminUsers = v.split(separator: ",").map { String($0.trimmingSpaces()) } }
-        if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = isTrue(v) }
-        if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = isTrue(v) }
+        if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = try boolean(v, "WAMP_PUSH_ECHO") }
+        if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = try boolean(v, "WAMP_PUSH_CONSOLE") }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
@@ -101,6 +102,45 @@ public enum ConfigLoader {
         }
     }
 
+    /// Every `WAMP_PUSH_*` variable anything reads: `apply(environment:)` above, the CLI's
+    /// `WAMP_PUSH_CONFIG`, and the console browser test's screenshot path (a server it starts
+    /// inherits it). Any other one is a typo: `environmentWarnings` names it.
+    public static let environmentVariables: Set<String> = [
+        "WAMP_PUSH_CONFIG", "WAMP_PUSH_LISTEN", "WAMP_PUSH_TLS_CERT", "WAMP_PUSH_TLS_KEY", "WAMP_PUSH_NO_TLS",
+        "WAMP_PUSH_DB", "WAMP_PUSH_PUBLISH_SECRET", "WAMP_PUSH_LOG_LEVEL", "WAMP_PUSH_DATA_DIR",
+        "WAMP_PUSH_WHATSAPP_API_URL", "WAMP_PUSH_WHATSAPP_API_KEY", "WAMP_PUSH_WHATSAPP_SESSION_ID",
+        "WAMP_PUSH_WHATSAPP_WEBHOOK_SECRET", "WAMP_PUSH_ADMIN_USERS", "WAMP_PUSH_ECHO", "WAMP_PUSH_CONSOLE",
+        "WAMP_PUSH_MAX_CONNECTIONS", "WAMP_PUSH_MAX_FRAME_BYTES", "WAMP_PUSH_MAX_MESSAGE_BYTES",
+        "WAMP_PUSH_MAX_REQUEST_BYTES", "WAMP_PUSH_SEND_BUFFER_BYTES", "WAMP_PUSH_MAX_SESSIONS_PER_USER",
+        "WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", "WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE",
+        "WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", "WAMP_PUSH_PING_INTERVAL_SECONDS", "WAMP_PUSH_CONSOLE_SCREENSHOT",
+        "WAMP_PUSH_RESERVED_DESCRIPTORS", "WAMP_PUSH_MAX_TOPIC_BYTES", "WAMP_PUSH_MAX_PREFIXES_PER_SESSION",
+    ]
+
+    /// One line per unknown `WAMP_PUSH_*` variable in `env`, sorted, naming the closest known one.
+    /// A warning, not an error: the variable changes nothing, and refusing to start would turn a
+    /// stale line in a unit file into an outage.
+    public static func environmentWarnings(_ env: [String: String]) -> [String] {
+        let prefix = "WAMP_PUSH_"
+        // Compared without the shared prefix, so a short name is held to a short typo.
+        let known = environmentVariables.map { String($0.dropFirst(prefix.count)) }
+        return env.keys.filter { $0.hasPrefix(prefix) && !environmentVariables.contains($0) }.sorted().map { name in
+            let guess = Suggestion.closest(to: String(name.dropFirst(prefix.count)), among: known)
+            return "unknown environment variable \(name); "
+                + (guess.map { "did you mean \(prefix + $0)?" } ?? "it is ignored (Docs/configuration.md lists the known ones)")
+        }
+    }
+
+    /// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case; empty is false (`VAR=` clears a
+    /// flag). Anything else is refused: `ture` must not quietly mean false.
+    private static func boolean(_ v: String, _ name: String) throws(ConfigError) -> Bool {
+        switch v.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "", "0", "false", "no", "off": return false
+        default: throw ConfigError(name, "must be 1, true, yes or on, or 0, false, no or off (got \"\(v)\")")
+        }
+    }
+
     /// Sets the certificate and/or key of every TLS listener (and gives plain default TLS ones files).
     public static func setTLS(_ config: inout ServerConfig, cert: String?, key: String?) {
         for i in config.listeners.indices where config.listeners[i].tls != nil {
@@ -109,14 +149,6 @@ public enum ConfigLoader {
             config.listeners[i].tls?.generated = false
         }
     }
-
-    /// A smaller reserve would leave the command runners (up to four descriptors per command
-    /// while it starts) and the store competing with connections for the last descriptors.
-    static func minimumReservedDescriptors(_ config: ServerConfig) -> Int {
-        32 + 4 * (config.auth.maxConcurrent + config.accessCheck.maxConcurrent)
-    }
-    /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
-    static let minimumTopicBytes = 64
 
     /// Cross-field checks run after every layer has been applied.
     public static func validate(_ config: ServerConfig) throws(ConfigError) {
@@ -139,15 +171,7 @@ public enum ConfigLoader {
             throw ConfigError("limits.outputHighWatermarkBytes",
                               "must not exceed limits.sendBufferBytes (\(l.outputHighWatermarkBytes) > \(l.sendBufferBytes))")
         }
-        let reserveNeeded = minimumReservedDescriptors(config)
-        if l.reservedDescriptors < reserveNeeded {
-            throw ConfigError("limits.reservedDescriptors", "must be at least \(reserveNeeded): 32, plus 4 for each command that may run "
-                + "at once (auth.maxConcurrent + accessCheck.maxConcurrent), or those run out of descriptors first (got \(l.reservedDescriptors))")
-        }
-        if l.maxTopicBytes < ConfigLoader.minimumTopicBytes {
-            throw ConfigError("limits.maxTopicBytes",
-                              "must be at least \(ConfigLoader.minimumTopicBytes), EspoCRM's own topics need that much (got \(l.maxTopicBytes))")
-        }
+        try validateResourceLimits(config)
         if l.outputLowWatermarkBytes >= l.outputHighWatermarkBytes {
             throw ConfigError("limits.outputLowWatermarkBytes",
                               "must be below limits.outputHighWatermarkBytes (\(l.outputLowWatermarkBytes) ≥ \(l.outputHighWatermarkBytes))")
@@ -268,9 +292,9 @@ public enum ConfigLoader {
         if let v = o["outputHighWatermarkBytes"] { l.outputHighWatermarkBytes = try positiveInt(v, "limits.outputHighWatermarkBytes") }
         if let v = o["outputLowWatermarkBytes"] { l.outputLowWatermarkBytes = try positiveInt(v, "limits.outputLowWatermarkBytes") }
         if let v = o["maxSubscriptionsPerSession"] { l.maxSubscriptionsPerSession = try positiveInt(v, "limits.maxSubscriptionsPerSession") }
-        if let v = o["reservedDescriptors"] { l.reservedDescriptors = try positiveInt(v, "limits.reservedDescriptors") }
-        if let v = o["maxTopicBytes"] { l.maxTopicBytes = try positiveInt(v, "limits.maxTopicBytes") }
-        if let v = o["maxPrefixesPerSession"] { l.maxPrefixesPerSession = try positiveInt(v, "limits.maxPrefixesPerSession") }
+        for (key, path) in resourceLimitKeys {
+            if let v = o[key] { l[keyPath: path] = try positiveInt(v, "limits." + key) }
+        }
         if let v = o["maxConnectionsPerAddress"] {
             l.maxConnectionsPerAddress = v.int64Value == 0 ? 0 : try positiveInt(v, "limits.maxConnectionsPerAddress")
         }
@@ -321,7 +345,7 @@ public enum ConfigLoader {
         return b
     }
 
-    private static func positiveInt(_ v: JSONValue, _ key: String) throws(ConfigError) -> Int {
+    static func positiveInt(_ v: JSONValue, _ key: String) throws(ConfigError) -> Int {
         guard let n = v.int64Value, n > 0, n <= Int64(Int32.max) * 4 else {
             throw ConfigError(key, "must be a positive integer (got \(v.jsonString))")
         }
@@ -350,8 +374,6 @@ public enum ConfigLoader {
         case .object: return "an object"
         }
     }
-
-    private static func isTrue(_ v: String) -> Bool { ["1", "true", "yes", "on"].contains(v.lowercased()) }
 }
 
 /// `--listen` and `WAMP_PUSH_LISTEN` values: `host:port` is plain; `tls://`, `wss://` or `https://`
