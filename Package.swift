@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "PushServer", targets: ["PushServer"]),
         .library(name: "WhatsAppModule", targets: ["WhatsAppModule"]),
         .library(name: "PushClient", targets: ["PushClient"]),
+        .library(name: "PushConfig", targets: ["PushConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -18,7 +18,7 @@ let package = Package(
         fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
         fuzzTarget("FuzzHandshake", "PushCodec"),
         fuzzTarget("FuzzClientFrames", "PushClient", "PushCodec"),
-        fuzzTarget("FuzzConfig", "PushServer", "PushCodec"),
+        fuzzTarget("FuzzConfig", "PushServer", "PushConfig", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 import FuzzSupport
 import Glibc
 import PushCodec
+import PushConfig
 import PushServer
 
 /// The configuration loader (`ConfigLoader`, public in PushServer), on both of its inputs.
