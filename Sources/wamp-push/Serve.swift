@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Logging
 import PushServer
+import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the push server.")
@@ -55,14 +56,15 @@ enum SignalWatcher {
     }
 }
 
-final class ManagedFlag: @unchecked Sendable {
-    private var value = false
-    private let lock = NSLock()
+/// Set by the first termination signal; the signal queue and the shutdown read it under the mutex.
+final class ManagedFlag: Sendable {
+    private let value = Mutex(false)
     /// Returns the old value and sets the flag.
     func testAndSet() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        let old = value
-        value = true
-        return old
+        value.withLock { value in
+            let old = value
+            value = true
+            return old
+        }
     }
 }
