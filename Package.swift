@@ -25,10 +25,16 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
         .target(name: "PushCodec", dependencies: ["COpenSSL"]),
         .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
         .target(name: "PushClient", dependencies: ["PushCodec", "PushTransport"]),
+        // EspoCRM: the ZeroMQ PULL ingress and espo-config (reading a CRM root); below the server.
+        .target(name: "PushEspo", dependencies: [
+            "CZeroMQ", "PushCodec", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore", "PushClient",
             .product(name: "Logging", package: "swift-log"),
@@ -49,6 +55,7 @@ let package = Package(
         .testTarget(name: "PushCodecTests", dependencies: ["PushCodec"]),
         .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
+        .testTarget(name: "PushEspoTests", dependencies: ["PushEspo", "PushCodec", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
         .testTarget(name: "LoadGeneratorTests", dependencies: [
