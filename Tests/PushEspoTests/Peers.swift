@@ -12,10 +12,13 @@ let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 enum Peers {
     /// A `php` with the zmq extension loaded, or nil.
     static let php: String? = firstWorking(["/usr/bin/php", "/usr/local/bin/php"], probe: ["-r", "exit(extension_loaded('zmq') ? 0 : 1);"])
+    /// A `php` (zmq or not) for reading the fixture's config files.
+    static let phpCLI: String? = firstWorking(["/usr/bin/php", "/usr/local/bin/php"], probe: ["-r", "exit(0);"])
     /// A `python3` that imports zmq (Debian's, not a pyenv shim without the package), or nil.
     static let python: String? = firstWorking(["/usr/bin/python3", "/usr/local/bin/python3"], probe: ["-c", "import zmq"])
 
     static let phpReason: Comment = "php-cli with php-zmq is not installed (make test installs it when run as root)"
+    static let phpCLIReason: Comment = "php-cli is not installed (make test installs it when run as root)"
     static let pythonReason: Comment = "python3-zmq is not installed (make test installs it when run as root)"
 
     static let phpSender = repositoryRoot.appendingPathComponent("Fixtures/zeromq/send.php").path
