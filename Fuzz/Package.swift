@@ -15,7 +15,7 @@ let package = Package(
         fuzzTarget("FuzzWebSocket", "PushCodec"),
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
-        fuzzTarget("FuzzWebhook", "PushServer", "PushCodec"),
+        fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )
