@@ -73,7 +73,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "wamp-push", dependencies: [
-            "PushServer", "PushTools", "PushConfig", "PushObservability", "PushClient", "CSystem",
+            "PushServer", "PushTools", "PushConfig", "PushObservability", "PushClient", "PushEspo", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -44,7 +44,7 @@ func phpArray(_ entries: String) -> String { "<?php\nreturn [\n\(entries)\n];\n"
         #expect(espo.zeroMQ == "tcp://127.0.0.1:5555")
         #expect(espo.listener == .init(address: "127.0.0.1:8080", certificateFile: nil, privateKeyFile: nil))
         let notes = espo.notes.joined(separator: "\n")
-        #expect(notes.contains("PHP was not to be run: data/config.php and data/config-internal.php were not read; EspoCRM's defaults assumed"))
+        #expect(notes.contains("PHP not run: data/config.php and data/config-internal.php were not read; EspoCRM's defaults assumed"))
         #expect(notes.contains("phpExecutablePath not set: the commands run php"))
         #expect(notes.contains("webSocketZeroMQSubscriberDsn not set: EspoCRM's default tcp://127.0.0.1:5555"))
         #expect(notes.contains("webSocketPort not set: EspoCRM's default 8080"))

@@ -56,14 +56,14 @@ public struct EspoInstallation: Sendable {
             configFiles = read.files
             if configFiles.isEmpty { notes.append("no data/config.php in \(root.path): EspoCRM's defaults assumed") }
         } else {
-            let why = options.php.map { "\($0) was not found" } ?? "PHP was not to be run"
+            let why = options.php.map { "\($0) was not found" } ?? "PHP not run"
             notes.append("\(why): data/config.php and data/config-internal.php were not read; EspoCRM's defaults assumed")
         }
         let phpCommand = settings.phpExecutablePath ?? php ?? "php"
         if settings.phpExecutablePath == nil {
             notes.append("phpExecutablePath not set: the commands run \(phpCommand)")
         }
-        notes += Self.crmNotes(settings)
+        if !configFiles.isEmpty { notes += Self.crmNotes(settings) }
         let (zeroMQ, zeroMQNotes) = try Self.zeroMQ(settings)
         let (listener, listenerNotes) = try Self.listener(settings, root: root.path)
         return EspoInstallation(root: root.path, categories: categories, metadataFiles: files, configFiles: configFiles,
