@@ -186,6 +186,24 @@ struct EspoInstallationPHPTests {
         #expect(espo.notes.contains { $0.hasPrefix("useWebSocket is off in the CRM") })
     }
 
+    /// As EspoCRM's client builds its URL: the listener is public only when browsers dial the port itself.
+    @Test(arguments: [
+        ("'webSocketUrl' => 'wss://crm.example.test/wss', 'siteUrl' => 'https://crm.example.test',", "127.0.0.1:8080"),
+        ("'webSocketUrl' => 'ws://crm.example.test:8080', 'siteUrl' => 'http://crm.example.test',", "0.0.0.0:8080"),
+        ("'webSocketUrl' => 'ws://crm.example.test:9000', 'webSocketPort' => 9000,", "0.0.0.0:9000"),
+        ("'siteUrl' => 'http://crm.example.test',", "0.0.0.0:8080"),
+        ("'siteUrl' => 'http://crm.example.test', 'webSocketPort' => '8081',", "127.0.0.1:8081"),
+        ("'siteUrl' => 'https://crm.example.test/crm/',", "127.0.0.1:8080"),
+        ("", "127.0.0.1:8080"),
+    ])
+    func listener_isPublicOnlyWhenBrowsersDialThePort(entries: String, address: String) throws {
+        let copy = try fixtureCopy(config: phpArray("'useWebSocket' => true, " + entries), internalConfig: phpArray(""))
+        defer { try? FileManager.default.removeItem(atPath: copy) }
+        let espo = try EspoInstallation.read(root: copy, options: .init(php: Peers.phpCLI!))
+        #expect(espo.listener.address == address)
+        #expect(espo.notes.contains { $0.hasPrefix("listening on \(address)") }, "\(espo.notes)")
+    }
+
     @Test func secureServer_withoutACertificate_isOneLine() throws {
         let copy = try fixtureCopy(config: phpArray("'webSocketUseSecureServer' => true,"), internalConfig: phpArray(""))
         defer { try? FileManager.default.removeItem(atPath: copy) }

@@ -118,3 +118,22 @@ import Testing
         #expect(throttle.admit("malformed") == nil)
     }
 }
+
+/// The bound on publications the ingress has handed to the loops.
+@Suite struct PublicationGateTests {
+    @Test func aWaiterAtTheLimit_goesOnOnceOneLeaves_orTheGateCloses() {
+        let gate = PublicationGate(limit: 2)
+        gate.enter(1)
+        gate.enter(1)
+        #expect(gate.pending == 2)
+        let done = DispatchSemaphore(value: 0)
+        Thread { gate.enter(1); done.signal() }.start()
+        gate.leave(1)
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(gate.pending == 2)
+        Thread { gate.enter(1); done.signal() }.start()
+        gate.close()
+        #expect(done.wait(timeout: .now() + 30) == .success)
+        #expect(gate.pending == 3)
+    }
+}

@@ -124,14 +124,20 @@ public struct EspoInstallation: Sendable {
         return (safe, notes)
     }
 
-    /// `websocket.php` listened on 0.0.0.0: with its own TLS (browsers come straight to it) so do
-    /// we; without, EspoCRM's documented setup has a reverse proxy in front, which reaches loopback.
+    /// `websocket.php` listened on 0.0.0.0. With its own TLS, or when the browsers' URL names the
+    /// port, browsers come straight to it, so we do the same; otherwise a web server proxies to
+    /// it, and loopback is enough.
     private static func listener(_ s: EspoSettings, root: String) throws(EspoConfigError) -> (Listener, [String]) {
         let port = s.effectivePort
         var notes: [String] = []
         if s.port == nil { notes.append("webSocketPort not set: EspoCRM's default \(port)") }
         guard s.useSecureServer else {
-            notes.append("listening on 127.0.0.1:\(port) for the reverse proxy (websocket.php listened on 0.0.0.0:\(port)); "
+            if let direct = s.browsersConnectDirectly, direct.direct {
+                notes.append("listening on 0.0.0.0:\(port) as websocket.php did: \(direct.why), so browsers connect to it directly")
+                return (Listener(address: "0.0.0.0:\(port)", certificateFile: nil, privateKeyFile: nil), notes)
+            }
+            let why = s.browsersConnectDirectly.map { $0.why + "; " } ?? ""
+            notes.append("listening on 127.0.0.1:\(port) for the web server in front (\(why)websocket.php listened on 0.0.0.0:\(port)); "
                 + "if browsers connect to the port directly, add --listen 0.0.0.0:\(port)")
             return (Listener(address: "127.0.0.1:\(port)", certificateFile: nil, privateKeyFile: nil), notes)
         }

@@ -17,6 +17,8 @@ struct EspoSettings: Equatable {
     var certificateFile: String?
     var privateKeyFile: String?
     var passphraseSet = false
+    var webSocketUrl: String?
+    var siteUrl: String?
 
     /// Settings from the values PHP printed; a value of the wrong kind is one line naming the key.
     init(values: JSONObject) throws(EspoConfigError) {
@@ -29,6 +31,8 @@ struct EspoSettings: Equatable {
         certificateFile = try Self.string(values, "webSocketSslCertificateFile")
         privateKeyFile = try Self.string(values, "webSocketSslCertificateLocalPrivateKey")
         passphraseSet = values["webSocketSslCertificatePassphraseSet"]?.boolValue ?? false
+        webSocketUrl = try Self.string(values, "webSocketUrl")
+        siteUrl = try Self.string(values, "siteUrl")
         if let raw = values["webSocketPort"], Self.truthy(raw) {
             let text = raw.stringValue ?? raw.int64Value.map(String.init) ?? raw.jsonString
             guard let port = Int(text), (1...65535).contains(port) else {
@@ -43,6 +47,23 @@ struct EspoSettings: Equatable {
 
     /// The listener port EspoCRM would use: `webSocketPort`, else 8443 with TLS and 8080 without.
     var effectivePort: Int { port ?? (useSecureServer ? 8443 : 8080) }
+
+    /// Whether browsers open their WebSocket straight to the listener port (so it must listen on
+    /// every interface), as EspoCRM's client (`web-socket-manager.js`) builds its URL: from
+    /// `webSocketUrl` when set; else from `siteUrl`, `wss://host:443/wss` for https (the web
+    /// server's port: a proxy) and `ws://host:8080` for http (the port itself). Nil: unknown.
+    var browsersConnectDirectly: (direct: Bool, why: String)? {
+        let port = effectivePort
+        if let url = webSocketUrl {
+            let explicit = URLComponents(string: url)?.port
+            return explicit == port
+                ? (true, "webSocketUrl \(url) names port \(port)")
+                : (false, "webSocketUrl \(url) goes through the web server")
+        }
+        guard let site = siteUrl else { return nil }
+        if site.lowercased().hasPrefix("https://") { return (false, "EspoCRM's client dials wss://<site>:443/wss (siteUrl is https)") }
+        return (port == 8080, "EspoCRM's client dials ws://<site>:8080 (siteUrl is http, no webSocketUrl)")
+    }
 
     /// PHP's `(bool)` cast: false for false, 0, "", "0", null and [].
     static func truthy(_ value: JSONValue) -> Bool {

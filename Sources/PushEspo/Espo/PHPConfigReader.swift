@@ -10,7 +10,7 @@ enum PHPConfigReader {
     static let files = ["data/config.php", "data/config-internal.php", "data/config-override.php", "data/config-internal-override.php"]
     static let keys = ["phpExecutablePath", "useWebSocket", "webSocketMessager", "webSocketZeroMQSubscriberDsn",
                        "webSocketZeroMQSubmissionDsn", "webSocketPort", "webSocketUseSecureServer",
-                       "webSocketSslCertificateFile", "webSocketSslCertificateLocalPrivateKey", "webSocketUrl"]
+                       "webSocketSslCertificateFile", "webSocketSslCertificateLocalPrivateKey", "webSocketUrl", "siteUrl"]
     /// A config printing more than this is not one we understand.
     static let maxOutputBytes = 1 << 20
 
