@@ -1,5 +1,6 @@
 import Foundation
 import PushClient
+import PushCodec
 import Testing
 
 /// An unmodified EspoCRM's hand-over, end to end: `serve --espo-root` on the fixture tree, our
@@ -116,5 +117,49 @@ struct EspoEndToEndTests {
         #expect(b == b.sorted() && Set(b).count == b.count, "in order, no duplicates")
         #expect((b.first ?? 0) >= a.count)
         print("espo restart: \(a.count) before the stop, \(b.count) after the restart, \(total - a.count - b.count) not seen by the subscriber")
+    }
+}
+
+/// `wamp-push espo-config` and `serve --espo-root` as a user runs them (no PHP needed: --no-php).
+@Suite struct EspoConfigCommandTests {
+    @Test func espoConfig_printsALoadableConfig_andNotesOnStderr() throws {
+        let directory = NSTemporaryDirectory()
+        let (status, out, err) = try ServerProcess.run(["espo-config", "--espo-root", EspoServer.fixture, "--no-php"], in: directory)
+        #expect(status == 0, "\(err)")
+        let config = try JSONParser.parse(out)
+        #expect(config["espo"]?["zeroMQ"] == "tcp://127.0.0.1:5555")
+        #expect(config["auth"]?["verifyCommand"] == "php command.php AuthTokenCheck :token")
+        #expect(config["categories"]?["WhatsApp"] == ["paramList": ["chatId"]])
+        let notes = err.split(separator: "\n")
+        #expect(!notes.isEmpty && notes.allSatisfy { $0.hasPrefix("wamp-push: note: ") }, "\(err)")
+        #expect(err.contains("EspoCRM's defaults assumed"))
+        // The printed file is a --config file as it stands.
+        let file = directory + "espo-\(UUID().uuidString).json"
+        try out.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let server = try ServerProcess(arguments: ["serve", "--config", file, "--listen", "127.0.0.1:0", "--espo-zeromq", "tcp://127.0.0.1:0",
+                                                   "--db", "data/e2e.sqlite"])
+        defer { server.stop(); server.removeDirectory() }
+        #expect(server.waitForLine(containing: "listening: http://") != nil, "\(server.stderr)")
+    }
+
+    @Test func notAnEspoRoot_isOneLine_forBothCommands() throws {
+        let directory = NSTemporaryDirectory()
+        for arguments in [["espo-config", "--espo-root", directory, "--no-php"],
+                          ["serve", "--espo-root", "/nonexistent/espocrm", "--db", "data/e2e.sqlite"]] {
+            let (status, out, err) = try ServerProcess.run(arguments, in: directory)
+            #expect(status == 1)
+            #expect(out.isEmpty)
+            let lines = err.split(separator: "\n")
+            #expect(lines.count == 1, "\(err)")
+            #expect(lines.first?.hasPrefix("wamp-push: --espo-root ") == true, "\(err)")
+        }
+    }
+
+    @Test func badZeroMQFlag_isOneLineNamingTheKey() throws {
+        let (status, _, err) = try ServerProcess.run(["serve", "--espo-zeromq", "tcp://127.0.0.1", "--db", "data/e2e.sqlite"],
+                                                     in: NSTemporaryDirectory())
+        #expect(status == 1)
+        #expect(err == "wamp-push: invalid config: espo.zeroMQ: invalid ZeroMQ endpoint \"tcp://127.0.0.1\": a port is required (tcp://HOST:PORT)\n")
     }
 }
