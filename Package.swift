@@ -78,7 +78,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator of `make bench` (Benchmarks/): its own epoll loops and frame parser.
-        .target(name: "LoadGeneratorCore", dependencies: ["COpenSSL", "CSystem", "PushCodec", "PushTransport"],
+        .target(name: "LoadGeneratorCore", dependencies: ["COpenSSL", "CSystem", "CZeroMQ", "PushCodec", "PushTransport"],
                 path: "Benchmarks/LoadGeneratorCore"),
         .executableTarget(name: "wamp-push-bench", dependencies: [
             "LoadGeneratorCore", "PushCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
