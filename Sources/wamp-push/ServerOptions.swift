@@ -36,6 +36,7 @@ struct ServerOptions: ParsableArguments {
 
     /// Defaults < `base` (what `--espo-root` derived) < config file < WAMP_PUSH_* environment < flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment, base: JSONValue? = nil) throws -> ServerConfig {
+        CommandLineErrors.warnAboutEnvironment(environment)
         var result = ServerConfig()
         do {
             if let base { try ConfigLoader.apply(json: base, to: &result) }
