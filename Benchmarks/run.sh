@@ -104,7 +104,7 @@ wait_for_port() { # port
     log "server did not open port $1"; return 1
 }
 
-start_server() { # name
+start_server() { # name [case label]
     stop_server
     case "$1" in
     wamp-push)
@@ -117,8 +117,11 @@ start_server() { # name
         fi
         # cwd = work dir: the generated development certificate lands in its data/tls.
         # Every bench session is user "bench" from 127.0.0.1: lift the per-user session cap.
+        # The ZeroMQ ingress (a receive thread) only for the cases that use it.
+        local zeromq=()
+        case "${2:-}" in *zeromq*) zeromq=(--espo-zeromq "tcp://127.0.0.1:$WP_ZMQ_PORT") ;; esac
         (cd "$WP_DIR" && WAMP_PUSH_MAX_SESSIONS_PER_USER=0 exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve --listen "127.0.0.1:$WP_PORT" \
-            --listen "tls://127.0.0.1:$WP_TLS_PORT" --espo-zeromq "tcp://127.0.0.1:$WP_ZMQ_PORT" \
+            --listen "tls://127.0.0.1:$WP_TLS_PORT" "${zeromq[@]}" \
             --db "$WP_DIR/bench.sqlite" --log-level error) >>"$LOGS/wamp-push.log" 2>&1 &
         SERVER_PID=$!
         wait_for_port "$WP_PORT"; wait_for_port "$WP_TLS_PORT" ;;
@@ -211,7 +214,7 @@ for entry in "${CASES[@]}"; do
     for server in "${SERVERS[@]}"; do
         [ "$which" = wp ] && [ "$server" != wamp-push ] && continue
         for run in $(seq 1 "$RUNS"); do
-            start_server "$server"
+            start_server "$server" "$label"
             line=$(run_case "$server" "$label" "$args" "$limit")
             stop_server
             printf '%s\n' "$line" >>"$OUT/$server.jsonl"
