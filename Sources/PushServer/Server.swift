@@ -3,6 +3,7 @@ import Logging
 import PushBroker
 import PushCodec
 import PushConfig
+import PushEspo
 import PushHTTP
 import PushObservability
 import PushStore
@@ -83,7 +84,10 @@ public final class Server: Sendable {
         let metrics = counters.metrics
         let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
         whatsApp = try WhatsAppServerModule(moduleContext)
-        modules = [whatsApp]
+        var enabled: [any ServerModule] = [whatsApp]
+        // EspoCRM's ZeroMQ ingress, only when espo.zeroMQ is set (Docs/espocrm.md).
+        if config.espo.zeroMQ != nil { enabled.append(try EspoZeroMQModule(moduleContext)) }
+        modules = enabled
         let modules = self.modules
         let loops = group
         let logThrottle = counters.logThrottle

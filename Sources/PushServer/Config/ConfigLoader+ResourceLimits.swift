@@ -1,3 +1,4 @@
+import PushCodec
 import PushConfig
 
 /// The limits of issue 15: the descriptor reserve behind the connection cap, and the bounds on
@@ -9,6 +10,13 @@ extension ConfigLoader {
         ("reservedDescriptors", \.reservedDescriptors), ("maxTopicBytes", \.maxTopicBytes),
         ("maxPrefixesPerSession", \.maxPrefixesPerSession),
     ] }
+
+    /// Reads those keys from the `limits` object of the config file.
+    static func resourceLimits(_ o: JSONObject, _ l: inout ServerConfig.Limits) throws(ConfigError) {
+        for (key, path) in resourceLimitKeys {
+            if let v = o[key] { l[keyPath: path] = try positiveInt(v, "limits." + key) }
+        }
+    }
 
     /// A smaller reserve would leave the command runners (up to four descriptors per command
     /// while it starts) and the store competing with connections for the last descriptors.

@@ -3,7 +3,7 @@
 ///
 /// The reserve is for what opens descriptors after start-up: the store's journal files, the
 /// command runners' pipes (four per command while it starts), upstream connections, TLS files,
-/// the listeners' spare descriptors being re-taken, and libdispatch, whose worker monitor opens
+/// the ZeroMQ ingress, the listeners' spare descriptors being re-taken, and libdispatch, whose worker monitor opens
 /// `/proc/<tid>/stat` and traps when it cannot (swift-corelibs-libdispatch, src/event/workqueue.c).
 /// So connections alone never take the process to EMFILE. Docs/security.md, "Descriptors".
 public struct ConnectionBudget: Sendable, Equatable {
