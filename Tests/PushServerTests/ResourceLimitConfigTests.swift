@@ -3,7 +3,7 @@ import PushCodec
 import Testing
 @testable import PushServer
 
-/// The keys of issue 15's limits: the descriptor reserve, topic length and CURIE prefixes.
+/// The keys of the resource limits (Docs/security.md): the descriptor reserve, topic length and CURIE prefixes.
 @Suite struct ResourceLimitConfigTests {
     func load(_ json: String) throws(ConfigError) -> ServerConfig {
         var config = ServerConfig()

@@ -1,7 +1,7 @@
 import PushCodec
 import PushConfig
 
-/// The limits of issue 15: the descriptor reserve behind the connection cap, and the bounds on
+/// Resource limits: the descriptor reserve behind the connection cap, and the bounds on
 /// what one WAMP session may keep (topic length, CURIE prefixes). Docs/security.md says what
 /// each refusal returns.
 extension ConfigLoader {
