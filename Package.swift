@@ -3,7 +3,7 @@ import PackageDescription
 
 // Targets follow the layers; a lower one never imports a higher one:
 // COpenSSL/CSQLite (C) <- PushCodec (pure) <- PushTransport (sockets, Dispatch, TLS)
-// <- PushStore (SQLite) <- PushServer (wiring) <- wamp-push (CLI).
+// <- PushStore (SQLite), PushCluster (Redis) <- PushServer (wiring) <- wamp-push (CLI).
 let package = Package(
     name: "wamp-push",
     products: [
@@ -29,6 +29,10 @@ let package = Package(
         .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
         .target(name: "PushClient", dependencies: ["PushCodec", "PushTransport"]),
+        // Several nodes sharing publishes through Redis: our own Redis client on our transport.
+        .target(name: "PushCluster", dependencies: [
+            "PushCodec", "PushTransport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore", "PushClient",
             .product(name: "Logging", package: "swift-log"),
@@ -50,6 +54,8 @@ let package = Package(
         .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
+        // Starts its own redis-server processes (Debian's redis-server, installed by `make test`).
+        .testTarget(name: "PushClusterTests", dependencies: ["PushCluster", "PushCodec", "PushTransport"]),
         .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
         .testTarget(name: "LoadGeneratorTests", dependencies: [
             "LoadGeneratorCore", "PushServer", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),
