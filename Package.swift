@@ -1,9 +1,15 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// Targets follow the layers; a lower one never imports a higher one:
-// COpenSSL/CSQLite (C) <- PushCodec (pure) <- PushTransport (sockets, Dispatch, TLS)
-// <- PushStore (SQLite), PushCluster (Redis) <- PushServer (wiring) <- wamp-push (CLI).
+// Targets follow the layers; a lower one never imports a higher one (Docs/architecture.md):
+// COpenSSL/CSQLite/CSystem (C) <- PushCodec (pure) <- PushTransport (loops, sockets, TLS)
+// <- PushStore (SQLite), PushClient (blocking clients) <- PushConfig (config values)
+// <- PushObservability (counters, metrics, logging) <- PushHTTP (HTTP/WebSocket serving, router)
+// <- PushBroker (WAMP, topics, fan-out, auth, commands, the publish bus and module seam)
+// <- WhatsAppModule (a module: webhook, store writes, REST actions, upstream client),
+//    PushCluster (our Redis client; the Redis bus and cluster module)
+// <- PushServer (config loader, access policy, wiring) <- PushTools (doctor, fake upstream)
+// <- wamp-push (CLI).
 let package = Package(
     name: "wamp-push",
     products: [
@@ -12,6 +18,7 @@ let package = Package(
         // For the fuzz package in Fuzz/ (it depends on this one by path and can only use products).
         .library(name: "PushCodec", targets: ["PushCodec"]),
         .library(name: "PushServer", targets: ["PushServer"]),
+        .library(name: "WhatsAppModule", targets: ["WhatsAppModule"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,18 +36,41 @@ let package = Package(
         .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
         .target(name: "PushClient", dependencies: ["PushCodec", "PushTransport"]),
+        // The values every layer reads; ConfigLoader (PushServer) fills them.
+        .target(name: "PushConfig", dependencies: ["PushTransport"]),
+        .target(name: "PushObservability", dependencies: [
+            "PushTransport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "PushHTTP", dependencies: [
+            "PushCodec", "PushTransport", "PushConfig", "PushObservability",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "PushBroker", dependencies: [
+            "PushCodec", "PushTransport", "PushStore", "PushConfig", "PushObservability", "PushHTTP",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "WhatsAppModule", dependencies: [
+            "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // Several nodes sharing publishes through Redis: our own Redis client on our transport.
         .target(name: "PushCluster", dependencies: [
             "PushCodec", "PushTransport", .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PushServer", dependencies: [
-            "PushCodec", "PushTransport", "PushStore", "PushClient",
+            "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP",
+            "PushBroker", "WhatsAppModule",
             .product(name: "Logging", package: "swift-log"),
-            .product(name: "Metrics", package: "swift-metrics"),
-            .product(name: "Prometheus", package: "swift-prometheus"),
+        ]),
+        .target(name: "PushTools", dependencies: [
+            "PushCodec", "PushTransport", "PushClient", "PushConfig", "PushServer",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "wamp-push", dependencies: [
-            "PushServer", "PushClient", "CSystem",
+            "PushServer", "PushTools", "PushConfig", "PushObservability", "PushClient", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -56,12 +86,15 @@ let package = Package(
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         // Starts its own redis-server processes (Debian's redis-server, installed by `make test`).
         .testTarget(name: "PushClusterTests", dependencies: ["PushCluster", "PushCodec", "PushTransport"]),
-        .testTarget(name: "PushServerTests", dependencies: ["PushServer", "PushClient", "PushStore"]),
+        .testTarget(name: "PushServerTests", dependencies: [
+            "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",
+            "PushClient", "PushStore",
+        ]),
         .testTarget(name: "LoadGeneratorTests", dependencies: [
-            "LoadGeneratorCore", "PushServer", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),
+            "LoadGeneratorCore", "PushServer", "PushConfig", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),
         ]),
         // Drives the built `wamp-push` binary as a child process.
-        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "PushStore", "wamp-push"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "PushStore", "PushTools", "wamp-push"]),
     ],
     swiftLanguageModes: [.v6]
 )

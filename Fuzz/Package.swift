@@ -16,7 +16,7 @@ let package = Package(
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
         fuzzTarget("FuzzRESP", "PushCodec"),
-        fuzzTarget("FuzzWebhook", "PushServer", "PushCodec"),
+        fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,8 +1,13 @@
 import Foundation
 import Logging
+import PushBroker
 import PushCodec
+import PushConfig
+import PushHTTP
+import PushObservability
 import PushStore
 import PushTransport
+import WhatsAppModule
 
 /// A running wamp-push: store, loops, listeners and routes, wired together.
 /// This is the only type that knows every layer.
@@ -20,10 +25,12 @@ public final class Server: Sendable {
     let verifierRunner: CommandRunner
     let accessCheckRunner: CommandRunner
     let revocations: RevocationWatcher
-    let committer: GroupCommitter
-    let whatsappStats: WhatsAppStats
-    let upstream: UpstreamClient
-    let upstreamSettingsBox: UpstreamSettingsBox
+    /// The one entry point for publications (`Publisher` → the bus → the broker).
+    let publisher: Publisher
+    /// The modules switched on, in start order (Docs/architecture.md, "Modules").
+    let modules: [any ServerModule]
+    /// The WhatsApp module, always on today (its routes answer 503 until an upstream is set).
+    let whatsApp: WhatsAppServerModule
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -44,6 +51,7 @@ public final class Server: Sendable {
                                                      exemptLoopback: config.limits.addressLimitsExemptLoopback),
                           clock: clock)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
+        publisher = Publisher(broker: broker, bus: InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
         accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
         let verifier = config.auth.verifyCommand.map { [verifierRunner] in
@@ -56,10 +64,11 @@ public final class Server: Sendable {
             : nil
         authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
         authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
-        let services = WAMPServices(broker: broker, accessChecker: accessChecker, counters: counters, log: log,
+        let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
                                     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession)
         let store = self.store
         let broker = self.broker
+        let publisher = self.publisher
         let authenticator = self.authenticator
         let authQuotas = self.authQuotas
         let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
@@ -68,27 +77,10 @@ public final class Server: Sendable {
         }
         revocations = RevocationWatcher(store: store, log: log, onRevoked: onRevoked)
         let metrics = counters.metrics
-        whatsappStats = WhatsAppStats(metrics: counters.metrics)
-        committer = GroupCommitter(store: store)
-        let webhook = WebhookRoute(committer: committer, broker: broker, stats: whatsappStats, log: log)
-        // Config first; values saved at run time by `saveSettings` override it.
-        var upstreamSettings = UpstreamSettings(apiUrl: config.whatsapp.apiUrl ?? "", apiKey: config.whatsapp.apiKey ?? "",
-                                                sessionId: config.whatsapp.sessionId)
-        do {
-            let saved = try store.sync { db in try SettingsStore(database: db).all() }
-            if let v = saved["whatsapp.apiUrl"] { upstreamSettings.apiUrl = v }
-            if let v = saved["whatsapp.apiKey"] { upstreamSettings.apiKey = v }
-            if let v = saved["whatsapp.sessionId"] { upstreamSettings.sessionId = v }
-        } catch {
-            throw StartupError("cannot read saved settings from \(config.database): \(error)")
-        }
-        upstreamSettingsBox = UpstreamSettingsBox(upstreamSettings)
-        let t = config.whatsapp.timeoutSeconds
-        upstream = UpstreamClient(settings: upstreamSettingsBox,
-                                  timeouts: UpstreamTimeouts(connect: min(3, t), request: t, sessionStart: 3 * t))
-        let actions = WhatsAppActionsRoute(upstream: upstream,
-                                           settings: upstreamSettingsBox, store: store, committer: committer, broker: broker,
-                                           throttle: ChatThrottle(window: 5), metrics: counters.metrics, log: log)
+        let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
+        whatsApp = try WhatsAppServerModule(moduleContext)
+        modules = [whatsApp]
+        let modules = self.modules
         let loops = group
         let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
@@ -96,7 +88,7 @@ public final class Server: Sendable {
         let router = Router(policy: policy) { r in
             r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
-            // The WAMP handshake authenticates itself: authToken + userId in the query (SPEC 5.1).
+            // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
             r.upgrade("/wss", .anyone, wamp)
             r.upgrade("/", .anyone, wamp)
@@ -107,16 +99,10 @@ public final class Server: Sendable {
                     message: "GET /wss needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade); a proxy in front may be dropping those headers.",
                     headers: [("Upgrade", "websocket")])))
             })
-            r.add("POST", "/internal/publish", .backend, InternalPublishRoute(broker: broker))
+            r.add("POST", "/internal/publish", .backend, InternalPublishRoute(publisher: publisher))
             r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store))
             r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked))
-            r.add("POST", "/api/v1/WhatsApp/action/webhook", .webhookSender, webhook)
-            for action in WhatsAppActionsRoute.userActions {
-                r.add(action.method, WhatsAppActionsRoute.prefix + action.name, .user, actions)
-            }
-            for action in WhatsAppActionsRoute.adminActions {
-                r.add(action.method, WhatsAppActionsRoute.prefix + action.name, .admin, actions)
-            }
+            for module in modules { module.registerRoutes(r) }
             // Development tools: open to anyone, so they exist only while switched on.
             if config.diagnostics.echo { r.upgrade("/echo", .anyone, EchoRoute()) }
             if config.diagnostics.console {
@@ -175,12 +161,16 @@ public final class Server: Sendable {
 
     public func start() throws(StartupError) {
         do { try revocations.start() } catch { throw StartupError("cannot read the token table: \(error)") }
+        for module in modules { try module.start() }
         for listener in listeners {
             listener.start()
             log.info("listening", metadata: ["address": "\(listener.boundAddress)", "tls": "\(listener.info.isTLS)"])
         }
         for warning in SecurityWarnings.atStart(config, databasePermissions: Database.permissions(ofFileAt: config.database)) {
             log.warning("\(warning.message)", metadata: warning.metadata.mapValues { .string($0) })
+        }
+        for module in modules {
+            for warning in module.startupWarnings() { log.warning("\(warning)", metadata: ["module": "\(module.name)"]) }
         }
     }
 
@@ -190,7 +180,7 @@ public final class Server: Sendable {
     public func stop(gracePeriod: Double = 3) {
         for listener in listeners { listener.stop() }
         revocations.stop()
-        upstream.closeConnections()
+        for module in modules.reversed() { module.stop() }
         broker.closeAllSessions(reason: "server shutting down")
         group.forEachLoopSync { loop in
             for connection in loop.allConnections where !(connection.handler is WebSocketHandler) {
@@ -206,11 +196,11 @@ public final class Server: Sendable {
         group.shutdown()
     }
 
-    /// Publishes from inside the process (CLI tests, the WhatsApp module): the same broker call
-    /// `/internal/publish` makes, without the HTTP hop.
+    /// Publishes from inside the process (tests, embedding): the same entry point
+    /// `/internal/publish` uses, without the HTTP hop.
     public func publish(topic: String, payload: JSONValue, userId: String? = nil,
                         completion: (@Sendable (Int) -> Void)? = nil) throws(PublishError) {
-        broker.publish([try broker.prepare(topic: topic, payload: payload, userId: userId)], completion: completion)
+        publisher.publish([try publisher.prepare(topic: topic, payload: payload, userId: userId)], completion: completion)
     }
 
     /// Live gauges for tests and the console.
@@ -247,11 +237,6 @@ public final class Server: Sendable {
     }
 }
 
-/// A start-up failure, as the one line `serve` prints before exiting non-zero.
-public struct StartupError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
 
 enum HealthRoute {
     /// 200 when the store accepts a write transaction, 503 otherwise.

@@ -1,4 +1,5 @@
 import Foundation
+import PushConfig
 import PushServer
 import PushStore
 

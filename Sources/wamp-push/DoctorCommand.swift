@@ -1,5 +1,6 @@
 import ArgumentParser
 import PushServer
+import PushTools
 
 /// `wamp-push doctor`: walks the path a browser takes (TCP, TLS, upgrade, wamp, token, WELCOME,
 /// subscribe, publish, EVENT) and names the first thing that breaks, with the fix.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import PushServer
+import PushTools
 
 /// `wamp-push fake-upstream`: a stand-in for wwebjs-api, so the WhatsApp module can be tried
 /// (and `make demo` can show messages flowing) without a WhatsApp account.

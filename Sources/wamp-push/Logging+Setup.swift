@@ -1,4 +1,5 @@
 import Logging
+import PushObservability
 import PushServer
 
 enum Logging {

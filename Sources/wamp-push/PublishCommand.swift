@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PushClient
 import PushCodec
+import PushServer
 import PushTransport
 
 /// `wamp-push publish`: what a backend does with `POST /internal/publish`, from a shell.

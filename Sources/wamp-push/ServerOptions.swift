@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import PushConfig
 import PushServer
+import PushTransport
 
 /// Options shared by every command that needs the server's configuration.
 struct ServerOptions: ParsableArguments {

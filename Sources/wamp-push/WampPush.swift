@@ -1,6 +1,7 @@
 import ArgumentParser
 import CSystem
 import Foundation
+import PushCodec
 import PushServer
 
 @main
@@ -14,7 +15,7 @@ struct WampPush: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "wamp-push",
         abstract: "WAMP v1 push server: WebSocket (ws/wss) subscribers, token auth, WhatsApp webhooks.",
-        version: PushServer.Version.current,
+        version: ServerIdentity.version,
         subcommands: [Serve.self, TokenCommand.self, PublishCommand.self, SubscribeCommand.self, FakeUpstreamCommand.self, DoctorCommand.self],
         defaultSubcommand: Serve.self
     )

@@ -1,5 +1,5 @@
 import Foundation
-import PushServer
+import PushTools
 import Testing
 
 /// `wamp-push doctor` through a real nginx, one case per way the proxy can be wrong (issue 11):

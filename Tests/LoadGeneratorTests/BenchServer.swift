@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import LoadGeneratorCore
+import PushConfig
 import PushServer
 import PushStore
 import PushTransport

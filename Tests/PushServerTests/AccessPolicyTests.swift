@@ -1,11 +1,14 @@
 import Foundation
 import Logging
+@testable import PushBroker
 import PushCodec
+@testable import PushConfig
+@testable import PushHTTP
+@testable import PushServer
 import PushStore
 import PushTransport
 import Synchronization
 import Testing
-@testable import PushServer
 
 /// The access rules without sockets, for peers a loopback-only test machine cannot be:
 /// a remote address, and IPv6 loopback.

@@ -1,6 +1,7 @@
 import PushCodec
-import Testing
+@testable import PushConfig
 @testable import PushServer
+import Testing
 
 /// The configuration keys of the authentication quotas and the two command pools.
 @Suite struct AuthQuotaConfigTests {

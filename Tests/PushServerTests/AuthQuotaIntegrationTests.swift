@@ -177,7 +177,7 @@ import Testing
             }
         }
         defer {
-            FileManager.default.createFile(atPath: dir.path + "/release", contents: nil)
+            _ = FileManager.default.createFile(atPath: dir.path + "/release", contents: nil)
             flood.wait()
         }
         #expect(Self.waitUntil(10) { server.server.verifierRunner.runningCount == 2 })

@@ -1,9 +1,13 @@
 import Foundation
 import Logging
+@testable import PushBroker
 import PushCodec
+@testable import PushConfig
+@testable import PushHTTP
+@testable import PushObservability
+@testable import PushServer
 import PushTransport
 import Testing
-@testable import PushServer
 
 /// The pieces of the authentication quotas on their own, with a clock moved by hand.
 @Suite struct AuthQuotaUnitTests {

@@ -1,8 +1,9 @@
 import Foundation
+@testable import PushBroker
 import PushClient
 import PushCodec
-import Testing
 @testable import PushServer
+import Testing
 
 /// Publications drained in one loop turn: runs of uniform ones share one block of frames per
 /// spelling (`LoopBroker.deliverRun`); everything else keeps its own frame. Either way each

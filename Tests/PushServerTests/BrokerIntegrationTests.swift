@@ -32,7 +32,7 @@ import Testing
         #expect(items[0] == 0)
         #expect(items[1].stringValue?.count == 32)
         #expect(items[2] == 1)
-        #expect(items[3] == .string("wamp-push/\(Version.current)"))
+        #expect(items[3] == .string("wamp-push/\(ServerIdentity.version)"))
     }
 
     @Test func handshakeWithoutSubprotocol_isAccepted() throws {

@@ -1,7 +1,9 @@
+@testable import PushBroker
 import PushCodec
+@testable import PushConfig
+@testable import PushServer
 import PushTransport
 import Testing
-@testable import PushServer
 
 @Suite struct CategoriesTests {
     let categories = Categories(ServerConfig.defaultCategories)

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+@testable import PushBroker
 @testable import PushServer
+import Testing
 
 /// A stand-in for `php command.php <accessCheckCommand>`: `sh command.sh Check :userId :chatId`.
 private func commandsMakeChecker(timeout: Double = 5) throws -> (AccessChecker, CommandsTempDir) {

@@ -1,6 +1,7 @@
+@testable import PushBroker
+@testable import PushServer
 import Synchronization
 import Testing
-@testable import PushServer
 
 /// Holds the `deliver` callbacks of computations a test has not finished yet.
 final class CommandsPendingComputations: Sendable {

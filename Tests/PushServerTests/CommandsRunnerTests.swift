@@ -1,6 +1,8 @@
 import Foundation
-import Testing
+@testable import PushBroker
 @testable import PushServer
+import PushTransport
+import Testing
 
 @Suite struct CommandsRunnerTests {
     @Test func run_capturesStdoutStderrAndExitStatus() async {

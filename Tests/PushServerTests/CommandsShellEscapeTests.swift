@@ -1,5 +1,6 @@
-import Testing
+@testable import PushBroker
 @testable import PushServer
+import Testing
 
 @Suite struct CommandsShellEscapeTests {
     @Test func quote_wrapsPlainValueInSingleQuotes() {

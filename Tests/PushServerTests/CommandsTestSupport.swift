@@ -1,6 +1,8 @@
 import Foundation
-import Synchronization
+@testable import PushBroker
 @testable import PushServer
+import PushTransport
+import Synchronization
 
 /// A fresh temporary directory holding the stand-in scripts of one test; `remove()` it when done.
 final class CommandsTempDir: Sendable {

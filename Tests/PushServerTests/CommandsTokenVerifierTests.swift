@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+@testable import PushBroker
 @testable import PushServer
+import Testing
 
 /// A stand-in for `php command.php AuthTokenCheck :token`, run from its own folder (relative paths).
 private func commandsMakeVerifier(timeout: Double = 5, cacheSeconds: Double = 60,

@@ -1,6 +1,7 @@
 import PushCodec
-import Testing
+@testable import PushConfig
 @testable import PushServer
+import Testing
 
 /// `auth.adminUsers` (and `WAMP_PUSH_ADMIN_USERS`): strict like every other key.
 @Suite struct ConfigAdminUsersTests {

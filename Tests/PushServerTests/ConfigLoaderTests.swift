@@ -1,7 +1,8 @@
 import PushCodec
+@testable import PushConfig
+@testable import PushServer
 import PushTransport
 import Testing
-@testable import PushServer
 
 @Suite struct ConfigLoaderTests {
     func load(_ json: String) throws(ConfigError) -> ServerConfig {

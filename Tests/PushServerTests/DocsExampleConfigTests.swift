@@ -1,5 +1,6 @@
 import Foundation
 import PushCodec
+import PushConfig
 import PushServer
 import Testing
 

@@ -1,7 +1,11 @@
 import Foundation
+@testable import PushBroker
 import PushClient
 import PushCodec
+@testable import PushConfig
 @testable import PushServer
+@testable import PushTools
+import PushTransport
 import Testing
 
 /// doctor's judgement of who answered: wamp-push (its `Server` header or its JSON body) or

@@ -1,4 +1,5 @@
 import PushServer
+import PushTools
 import Testing
 
 /// The text and JSON reports of `doctor` (pure formatting).

@@ -1,6 +1,8 @@
 import Foundation
+@testable import PushBroker
 @testable import PushServer
 import PushStore
+@testable import PushTools
 import PushTransport
 import Testing
 

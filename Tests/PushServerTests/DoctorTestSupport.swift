@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import PushServer
+import PushTools
 import PushTransport
 
 /// A stand-in for a misconfigured proxy: a loopback listener that answers every connection with

@@ -1,5 +1,6 @@
-import Testing
+@testable import PushObservability
 @testable import PushServer
+import Testing
 
 /// logfmt values: a value a reader could mistake for two fields, or one that moves the terminal
 /// (CR, escape sequences), is quoted and escaped; plain values stay bare.

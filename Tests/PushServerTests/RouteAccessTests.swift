@@ -17,11 +17,11 @@ import Testing
     @Test func saveSettings_withAnOrdinaryUserToken_is403_andChangesNothing() throws {
         let s = try WhatsAppActionsTests.setup()
         defer { s.stop() }
-        let before = s.server.server.upstreamSettingsBox.current
+        let before = s.server.server.whatsApp.settings.current
         let response = try s.post("saveSettings", #"{"apiUrl":"http://127.0.0.1:9/steal","apiKey":"mine"}"#)
         #expect(response.status == 403)
         #expect(response.bodyString().contains("adminUsers"))
-        let after = s.server.server.upstreamSettingsBox.current
+        let after = s.server.server.whatsApp.settings.current
         #expect(after.apiUrl == before.apiUrl)
         #expect(after.apiKey == before.apiKey)
         let saved = try s.server.server.store.sync { db in try SettingsStore(database: db).all() }
@@ -39,7 +39,7 @@ import Testing
         let response = try s.http.request("POST", "/api/v1/WhatsApp/action/saveSettings", headers: [("Espo-Authorization", espo)],
                                           body: Self.body(#"{"apiKey":"mine"}"#))
         #expect(response.status == 403)
-        #expect(s.server.server.upstreamSettingsBox.current.apiKey == "up-key")
+        #expect(s.server.server.whatsApp.settings.current.apiKey == "up-key")
     }
 
     @Test func saveSettings_byAConfiguredAdminUser_isAccepted() throws {
@@ -49,7 +49,7 @@ import Testing
         let response = try s.http.request("POST", "/api/v1/WhatsApp/action/saveSettings", headers: [("Authorization", "Bearer \(token)")],
                                           body: Self.body(#"{"apiKey":"k2"}"#))
         #expect(response.status == 200)
-        #expect(s.server.server.upstreamSettingsBox.current.apiKey == "k2")
+        #expect(s.server.server.whatsApp.settings.current.apiKey == "k2")
     }
 
     @Test func saveSettings_byTheBackendSecret_isAccepted_andAWrongSecretIsNot() throws {
@@ -60,7 +60,7 @@ import Testing
         #expect(wrong.status == 401) // neither the secret nor a known token
         let right = try s.http.request("POST", path, headers: [("Authorization", "Bearer s3cret")], body: Self.body(#"{"apiKey":"k3"}"#))
         #expect(right.status == 200)
-        #expect(s.server.server.upstreamSettingsBox.current.apiKey == "k3")
+        #expect(s.server.server.whatsApp.settings.current.apiKey == "k3")
     }
 
     @Test func saveSettings_withoutCredentials_fromAProxiedLoopbackPeer_is401() throws {
@@ -70,7 +70,7 @@ import Testing
                                           body: Self.body(#"{"apiKey":"x"}"#))
         #expect(response.status == 401)
         #expect(response.bodyString().contains("X-Forwarded-For"))
-        #expect(s.server.server.upstreamSettingsBox.current.apiKey == "up-key")
+        #expect(s.server.server.whatsApp.settings.current.apiKey == "up-key")
     }
 
     // MARK: M3 — no loopback trust behind a proxy
@@ -156,7 +156,7 @@ extension RouteAccessTests {
         defer { s.stop() }
         let response = try s.http.request("POST", "/api/v1/WhatsApp/action/saveSettings", body: Self.body(#"{"apiKey":"k4"}"#))
         #expect(response.status == 200)
-        #expect(s.server.server.upstreamSettingsBox.current.apiKey == "k4")
+        #expect(s.server.server.whatsApp.settings.current.apiKey == "k4")
     }
 
     /// A refused webhook is still counted as one (the router refuses it, the route counts it).
@@ -164,7 +164,7 @@ extension RouteAccessTests {
         let server = try TestServer { $0.whatsapp.webhookSecret = "hook" }
         defer { server.stop() }
         _ = try WebhookIntegrationTests.post(server, Self.body("{}"))
-        #expect(server.server.whatsappStats.webhooks(.unauthorized) == 1)
+        #expect(server.server.whatsApp.stats.webhooks(.unauthorized) == 1)
     }
 
     /// An unknown action and a wrong method are the router's 404 and 405, before any credential check.

@@ -1,9 +1,10 @@
 import Foundation
 import Logging
 import PushClient
+@testable import PushConfig
+@testable import PushServer
 import PushStore
 import PushTransport
-@testable import PushServer
 
 /// A real server on loopback port 0 (one plain and one TLS listener), with a temporary data
 /// directory and database, started inside the test and stopped by `stop()`.

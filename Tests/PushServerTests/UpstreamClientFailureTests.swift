@@ -1,8 +1,9 @@
 import Foundation
 import PushClient
 import PushCodec
-import Testing
 @testable import PushServer
+import Testing
+@testable import WhatsAppModule
 
 /// Every way the upstream can fail, mapped to one `UpstreamError` with a message a person can act on.
 @Suite struct UpstreamClientFailureTests {

@@ -1,7 +1,8 @@
 import Foundation
 import PushCodec
-import Testing
 @testable import PushServer
+import Testing
+@testable import WhatsAppModule
 
 /// Each wwebjs-api route through `UpstreamClient` against `FakeUpstream`, over real sockets.
 @Suite struct UpstreamClientRouteTests {

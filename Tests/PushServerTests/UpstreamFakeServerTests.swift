@@ -1,9 +1,10 @@
 import Foundation
 import PushClient
 import PushCodec
+@testable import PushServer
+@testable import PushTools
 import Synchronization
 import Testing
-@testable import PushServer
 
 /// The fake wwebjs-api itself: its exact answers and its webhook pump.
 @Suite struct UpstreamFakeServerTests {

@@ -1,7 +1,9 @@
 import Foundation
+@testable import PushServer
+@testable import PushTools
 import Synchronization
 import Testing
-@testable import PushServer
+@testable import WhatsAppModule
 
 /// Settings changed at run time, and the bounded worker queue behind `UpstreamClient.run`.
 @Suite struct UpstreamSettingsAndQueueTests {

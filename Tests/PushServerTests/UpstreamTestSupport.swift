@@ -1,7 +1,9 @@
 import Foundation
 import PushCodec
-import PushTransport
 @testable import PushServer
+@testable import PushTools
+import PushTransport
+@testable import WhatsAppModule
 
 /// `Fixtures/whatsapp-upstream` of this package.
 let upstreamFixtureDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -1,9 +1,10 @@
 import Foundation
 import PushClient
 import PushCodec
+@testable import PushConfig
+@testable import PushServer
 import PushTransport
 import Testing
-@testable import PushServer
 
 /// RFC 6455 over real sockets, through `/echo`, on both ws and wss. The client decodes server
 /// frames with its own reader, independent of the server's encoder.

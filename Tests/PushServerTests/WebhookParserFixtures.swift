@@ -1,5 +1,6 @@
 import Foundation
 @testable import PushServer
+@testable import WhatsAppModule
 
 /// Files under `Fixtures/whatsapp/` (Tests/PushServerTests/ is two levels below the package root).
 enum WebhookFixture {

@@ -1,7 +1,8 @@
 import PushCodec
+@testable import PushServer
 import PushStore
 import Testing
-@testable import PushServer
+@testable import WhatsAppModule
 
 @Suite struct WebhookParserFixtureTests {
     @Test(arguments: WebhookExpectations.all.map(\.file))

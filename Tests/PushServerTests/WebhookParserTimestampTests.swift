@@ -1,6 +1,7 @@
 import PushCodec
-import Testing
 @testable import PushServer
+import Testing
+@testable import WhatsAppModule
 
 @Suite struct WebhookParserTimestampTests {
     private func seconds(_ value: JSONValue) -> Int64? { WebhookTimestamp.seconds(from: value) }

@@ -1,6 +1,7 @@
 import PushCodec
-import Testing
+@testable import PushHTTP
 @testable import PushServer
+import Testing
 
 @Suite struct WebhookVerifierTests {
     struct Vector { let key: String, body: [UInt8], hmac: String }

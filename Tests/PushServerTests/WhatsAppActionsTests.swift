@@ -1,9 +1,11 @@
 import Foundation
 import PushClient
 import PushCodec
-import PushStore
-import Testing
+@testable import PushConfig
 @testable import PushServer
+import PushStore
+@testable import PushTools
+import Testing
 
 /// The REST actions against the fake wwebjs-api over real sockets (SPEC section 7).
 @Suite struct WhatsAppActionsTests {

@@ -1,8 +1,8 @@
 import FuzzSupport
 import PushCodec
-import PushServer
+import WhatsAppModule
 
-/// WhatsApp webhook body parser (`WebhookParser.parse(body:)`, public in PushServer). Checks: no
+/// WhatsApp webhook body parser (`WebhookParser.parse(body:)`, public in WhatsAppModule). Checks: no
 /// crash; refusals are 400 or 422 with a code and a sentence; the answer depends on the JSON value,
 /// not its spelling (the body written back compactly parses to the same event or error); accepted
 /// events carry what the route relies on (non-empty ids, chat and session, a known ack status).

@@ -1,11 +1,13 @@
+import PushBroker
 import PushCodec
+import PushHTTP
 import PushTransport
 
 /// The one place that decides whether a request may reach its route (`RouteAccess`), and who
 /// is calling (`Principal`). Immutable after start-up. `completion` runs on the caller's thread
 /// for every rule except a user token the cache does not hold (then on the store queue or a
 /// verifier queue, as `TokenAuthenticator` says), so backend routes still run on their loop.
-struct AccessPolicy: Sendable {
+struct AccessPolicy: RouteAuthorizer {
     let publishSecret: String?
     let webhookSecret: String?
     let adminUsers: Set<String>

@@ -1,3 +1,4 @@
+import PushConfig
 import PushStore
 import PushTransport
 

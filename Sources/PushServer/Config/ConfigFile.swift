@@ -1,4 +1,5 @@
 import Glibc
+import PushConfig
 
 /// Reads a config file whole, failing with the operating system's reason (`Permission denied`,
 /// `No such file or directory`, `Is a directory`) rather than a bare "cannot read".

@@ -1,5 +1,6 @@
 import Foundation
 import PushCodec
+import PushConfig
 import PushTransport
 
 /// Reads the JSON config file and `WAMP_PUSH_*` variables into a `ServerConfig`. Strict on

@@ -1,3 +1,6 @@
+import PushBroker
+import PushObservability
+import PushTransport
 /// The `/console` page: one self-contained HTML document (inline CSS and JS, nothing fetched from
 /// elsewhere) with its own small WAMP v1 client over the browser's WebSocket. Data from the network
 /// only ever reaches the DOM through `textContent`, so an event payload cannot inject markup.

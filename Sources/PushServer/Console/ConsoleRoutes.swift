@@ -1,4 +1,6 @@
+import PushBroker
 import PushCodec
+import PushHTTP
 import PushTransport
 
 /// `GET /console`: the live console page (only registered when `diagnostics.console` is on).

@@ -1,5 +1,8 @@
 import Dispatch
+import PushBroker
 import PushCodec
+import PushHTTP
+import PushObservability
 import PushTransport
 import Synchronization
 

@@ -1,55 +1,21 @@
+import PushBroker
 import PushCodec
+import PushHTTP
 
 /// `POST /internal/publish`: EspoCRM's `WebSocket\Submission` format, one object or an array
-/// (SPEC section 6). The whole batch is validated before anything is published.
+/// (Docs/protocol.md). The whole batch is validated before anything is published.
 /// Backend only (`RouteAccess.backend`, checked by the router).
 struct InternalPublishRoute: HTTPRoute {
-    let broker: Broker
+    let publisher: Publisher
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         let publications: [Publication]
-        switch Self.parse(request.body, broker) {
+        switch PublicationParser.parse(request.body, publisher) {
         case .success(let p): publications = p
         case .failure(let error): return respond(.error(error))
         }
-        broker.publish(publications) { delivered in
+        publisher.publish(publications) { delivered in
             respond(.json(200, JSONValue.object(["accepted": .number(publications.count), "delivered": .number(delivered)])))
         }
-    }
-
-    static func parse(_ body: [UInt8], _ broker: Broker) -> Result<[Publication], HTTPError> {
-        let json: JSONValue
-        do { json = try JSONParser.parse(body) } catch {
-            return .failure(HTTPError(status: 400, code: "invalid_json", message: "The body is not valid JSON: \(error.message)."))
-        }
-        let items: [JSONValue]
-        switch json {
-        case .array(let a): items = a
-        case .object: items = [json]
-        default:
-            return .failure(HTTPError(status: 400, code: "invalid_body", message: "Send an event object or an array of them."))
-        }
-        var out: [Publication] = []
-        for (i, item) in items.enumerated() {
-            let position = items.count > 1 ? "Event \(i): " : ""
-            guard case .object(let object) = item else {
-                return .failure(HTTPError(status: 400, code: "invalid_body", message: "\(position)each event must be a JSON object."))
-            }
-            guard let topic = object["topicId"]?.stringValue, !topic.isEmpty else {
-                return .failure(HTTPError(status: 400, code: "missing_topic", message: "\(position)each event needs a string topicId."))
-            }
-            var userId: String?
-            if let u = object["userId"], !u.isNull {
-                guard let s = u.stringValue else {
-                    return .failure(HTTPError(status: 400, code: "invalid_user", message: "\(position)userId must be a string."))
-                }
-                userId = s
-            }
-            do { out.append(try broker.prepare(topic: topic, payload: item, userId: userId)) } catch {
-                let hint = broker.categories.suggestion(for: topic).map { " Did you mean '\($0)'?" } ?? ""
-                return .failure(HTTPError(status: 422, code: "unknown_topic", message: "\(position)\(error.message)\(hint)"))
-            }
-        }
-        return .success(out)
     }
 }

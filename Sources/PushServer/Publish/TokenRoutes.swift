@@ -1,5 +1,6 @@
 import Foundation
 import PushCodec
+import PushHTTP
 import PushStore
 
 /// `POST /internal/tokens {"token"?, "userId", "expiresAt"?}`: a CRM backend registers the tokens

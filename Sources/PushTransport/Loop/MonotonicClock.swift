@@ -7,3 +7,8 @@ public enum MonotonicClock {
 
     public static func seconds(_ s: Double) -> UInt64 { UInt64(s * 1_000_000_000) }
 }
+
+/// The same clock in seconds, for TTLs and rate windows (a wall-clock step cannot stretch or cut them).
+public enum MonotonicSeconds {
+    public static func now() -> Double { Double(MonotonicClock.now()) / 1_000_000_000 }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import Logging
+import PushCodec
+import PushStore
+import Synchronization
+
+/// Decides who may open a WAMP session (SPEC sections 5.1 and 9).
+///
+/// Hot path: a verified token is cached (hash → owner, activity, expiry) behind a mutex, so a
+/// reconnecting browser is admitted on its loop without touching the disk. A miss is looked up
+/// on the store's queue; a token the table does not know may be checked by EspoCRM's own command
+/// (`auth.verifyCommand`), off the loops and cached by the verifier. Revocation drops the entry.
+///
+/// Quotas (`AuthQuotas`), per source address: one over its failed-authentication budget is refused
+/// before any look-up; a token that needs a new verifier run spends from the spawn budget (cache
+/// hits, table hits and joins of a running check spend nothing). An attempt whose token is
+/// missing, wrong, unknown, expired or revoked is charged as a failure (the same token at most
+/// once a minute); server-side failures (store error, verifier timeout) and spawn refusals are not.
+package final class TokenAuthenticator: Sendable {
+    package enum Outcome: Sendable, Equatable {
+        case admitted(userId: String, tokenHash: String)
+        case unauthorized(String)
+        case forbidden(String)
+        /// A quota refused the attempt: answer this (429) as it is.
+        case refused(HTTPError)
+    }
+
+    private struct Entry {
+        package let userId: String
+        package let expiresAt: Int64?
+        package let cachedAt: Double
+    }
+
+    private let store: StoreService
+    private let verifier: ExternalTokenVerifier?
+    private let cache = Mutex<[String: Entry]>([:])
+    private let cacheSeconds: Double
+    private let quotas: AuthQuotas?
+    private let log: Logger
+
+    package init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60, log: Logger) {
+        self.store = store
+        self.verifier = verifier
+        self.quotas = quotas
+        self.cacheSeconds = cacheSeconds
+        self.log = log
+    }
+
+    /// EspoCRM strips both query parameters to `[A-Za-z0-9-]`; so do we.
+    package static func strip(_ s: String) -> String { TokenStore.strip(s) }
+
+    /// The handshake: the token must belong to `userId`. `completion` runs on the caller's thread
+    /// on a cache hit, otherwise on the store queue or a verifier queue. `source` is the
+    /// `SourceAddressKey` the quotas count under (nil: no quotas apply).
+    package func authenticate(token rawToken: String, userId rawUser: String, source: String? = nil,
+                      completion: @escaping @Sendable (Outcome) -> Void) {
+        if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
+        let charged = charging(source, rawToken, completion)
+        let userId = Self.strip(rawUser)
+        guard !userId.isEmpty, !Self.strip(rawToken).isEmpty else {
+            return charged(.unauthorized("The authToken and userId query parameters are required."))
+        }
+        resolve(rawToken, source: source) { owner in
+            switch owner {
+            case .outcome(let outcome): charged(outcome)
+            case .serverFailure(let outcome): completion(outcome)
+            case .owner(let owner, let hash, let active, let expiresAt):
+                charged(Self.judge(userId: userId, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                                      now: Date().timeIntervalSince1970))
+            }
+        }
+    }
+
+    /// REST actions: the token alone identifies the user (its owner in the table, or the user the
+    /// external verifier names).
+    package func authenticateOwner(token rawToken: String, source: String? = nil, completion: @escaping @Sendable (Outcome) -> Void) {
+        if let source, let refusal = quotas?.refuseAttempt(from: source) { return completion(.refused(refusal)) }
+        let charged = charging(source, rawToken, completion)
+        guard !Self.strip(rawToken).isEmpty else { return charged(.unauthorized("A token is required.")) }
+        resolve(rawToken, source: source) { owner in
+            switch owner {
+            case .outcome(let outcome): charged(outcome)
+            case .serverFailure(let outcome): completion(outcome)
+            case .owner(let owner, let hash, let active, let expiresAt):
+                charged(Self.judge(userId: owner, owner: owner, active: active, expiresAt: expiresAt, hash: hash,
+                                      now: Date().timeIntervalSince1970))
+            }
+        }
+    }
+
+    /// Wraps `completion` so that a 401/403 is charged to `source`'s failure budget (server-side
+    /// failures bypass it: `.serverFailure` goes to the bare completion).
+    private func charging(_ source: String?, _ token: String,
+                          _ completion: @escaping @Sendable (Outcome) -> Void) -> @Sendable (Outcome) -> Void {
+        guard let source, let quotas else { return completion }
+        return { outcome in
+            switch outcome {
+            case .unauthorized, .forbidden: quotas.recordFailure(from: source, token: token)
+            case .admitted, .refused: break
+            }
+            completion(outcome)
+        }
+    }
+
+    /// Who owns a token: the cache, else the table (on the store queue), else the external
+    /// verifier. An answer that needs no further judging comes back as `.outcome`, or as
+    /// `.serverFailure` when the server (not the client) is at fault.
+    private enum Owner: Sendable {
+        case owner(String, hash: String, active: Bool, expiresAt: Int64?)
+        case outcome(Outcome)
+        case serverFailure(Outcome)
+    }
+
+    private func resolve(_ rawToken: String, source: String?, completion: @escaping @Sendable (Owner) -> Void) {
+        let token = Self.strip(rawToken)
+        let hash = TokenStore.hash(token)
+        let now = Date().timeIntervalSince1970
+        if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
+            return completion(.owner(entry.userId, hash: hash, active: true, expiresAt: entry.expiresAt))
+        }
+        store.async({ db -> TokenRecord? in
+            let tokens = TokenStore(database: db)
+            let record = try tokens.record(tokenHash: hash)
+            if let record, record.isActive { _ = try? tokens.touch(tokenHash: hash, now: Int64(now)) }
+            return record
+        }) { [self] result in
+            switch result {
+            case .failure(let error):
+                log.error("token look-up failed", metadata: ["error": "\(error)"])
+                completion(.serverFailure(.unauthorized("The token could not be checked.")))
+            case .success(let record?):
+                if record.isActive {
+                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
+                }
+                completion(.owner(record.userId, hash: hash, active: record.isActive, expiresAt: record.expiresAt))
+            case .success(nil):
+                guard let verifier else { return completion(.outcome(.unauthorized("Unknown token."))) }
+                // Only a real spawn spends the source's budget (asked under the verifier cache's lock).
+                let quotas = self.quotas
+                let mayStart: (() -> Bool)? = source.flatMap { source in
+                    quotas.map { quotas in { quotas.admitSpawn(from: source) } }
+                }
+                verifier.verify(token: token, mayStart: mayStart) { outcome in
+                    switch outcome {
+                    case .user(let owner):
+                        completion(.owner(owner, hash: "external:" + hash, active: true, expiresAt: nil))
+                    case .unknown:
+                        completion(.outcome(.unauthorized("Unknown token.")))
+                    case .failed(let reason):
+                        completion(.serverFailure(.unauthorized("The token could not be verified (\(reason)).")))
+                    case .spawnRefused:
+                        let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
+                            ?? AuthQuotas.tooManyRequests(code: "too_many_token_checks", message: "Too many unknown tokens to verify.", retryAfter: 1)
+                        completion(.outcome(.refused(refusal)))
+                    }
+                }
+            }
+        }
+    }
+
+    private static func judge(userId: String, owner: String, active: Bool, expiresAt: Int64?, hash: String, now: Double) -> Outcome {
+        guard owner == userId else { return .unauthorized("The token belongs to another user.") }
+        guard active else { return .forbidden("The token has been revoked.") }
+        if let expiresAt, Double(expiresAt) <= now { return .forbidden("The token has expired.") }
+        return .admitted(userId: userId, tokenHash: hash)
+    }
+
+    package func invalidate(tokenHashes: Set<String>) {
+        cache.withLock { cache in for hash in tokenHashes { cache[hash] = nil } }
+    }
+}

@@ -1,0 +1,59 @@
+import Synchronization
+
+/// Open WAMP sessions per user, across every event loop (`limits.maxSessionsPerUser`).
+///
+/// A slot is reserved when the upgrade is decided (before the 101) and travels with the session;
+/// it is given back when the session closes, or, if the session never opened (the connection
+/// died between the decision and the 101), when the slot itself is released by ARC. So no close
+/// path can leak a count. One `Mutex` over a map of users with at least one open session: a
+/// handshake or a close costs one lock, whichever loop it runs on.
+package final class UserSessionQuota: Sendable {
+    /// 0 means no cap (sessions are still counted).
+    package let maxPerUser: Int
+    private let open = Mutex<[String: Int]>([:])
+
+    package init(maxPerUser: Int) { self.maxPerUser = max(0, maxPerUser) }
+
+    /// A slot for one more session of `userId`, or nil when the user is at the cap.
+    package func reserve(_ userId: String) -> Slot? {
+        let admitted = open.withLock { counts -> Bool in
+            let current = counts[userId, default: 0]
+            if maxPerUser > 0 && current >= maxPerUser { return false }
+            counts[userId] = current + 1
+            return true
+        }
+        return admitted ? Slot(quota: self, userId: userId) : nil
+    }
+
+    /// Sessions `userId` holds now (for tests and diagnostics).
+    package func sessions(of userId: String) -> Int { open.withLock { $0[userId] ?? 0 } }
+
+    /// Users with at least one session (the map never holds zeros).
+    package var users: Int { open.withLock { $0.count } }
+
+    fileprivate func release(_ userId: String) {
+        open.withLock { counts in
+            guard let current = counts[userId] else { return }
+            counts[userId] = current > 1 ? current - 1 : nil
+        }
+    }
+
+    /// One reserved session; `release()` is idempotent and also runs when the slot is freed.
+    package final class Slot: Sendable {
+        package let userId: String
+        private let quota: UserSessionQuota
+        private let released = Atomic<Bool>(false)
+
+        fileprivate init(quota: UserSessionQuota, userId: String) {
+            self.quota = quota
+            self.userId = userId
+        }
+
+        package func release() {
+            guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
+            quota.release(userId)
+        }
+
+        deinit { release() }
+    }
+}

@@ -1,0 +1,94 @@
+import PushConfig
+/// A topic URI mapped onto a declared category (SPEC section 8).
+package struct ResolvedTopic: Equatable, Sendable {
+    package init(category: String, params: [String: String], chatId: String?, isWhatsApp: Bool) {
+        self.category = category
+        self.params = params
+        self.chatId = chatId
+        self.isWhatsApp = isWhatsApp
+    }
+
+    package let category: String
+    /// The category's paramList mapped from the topic's segments; the last one keeps its dots.
+    package let params: [String: String]
+    /// The chat of a WhatsApp-family topic (`WhatsApp.X`, `whatsapp.message.X`), if the topic names one.
+    package let chatId: String?
+    package let isWhatsApp: Bool
+}
+
+/// Declared categories, in EspoCRM's `app > webSocket > categories` format, and the unified
+/// WhatsApp topic. Immutable after start-up.
+package final class Categories: Sendable {
+    package static let whatsApp = "WhatsApp"
+    /// The spelling the legacy backend published to: `whatsapp.message.<chatId>`.
+    package static let legacyWhatsAppPrefix = "whatsapp.message."
+
+    private let byName: [String: ServerConfig.Category]
+    /// Longest first, so `popupNotifications.event` wins over a shorter `popupNotifications`.
+    private let namesLongestFirst: [String]
+
+    package init(_ categories: [String: ServerConfig.Category]) {
+        byName = categories
+        namesLongestFirst = categories.keys.sorted { $0.count > $1.count }
+    }
+
+    package func category(_ name: String) -> ServerConfig.Category? { byName[name] }
+
+    /// The declared category names, longest first.
+    package var names: [String] { namesLongestFirst }
+
+    /// The category a topic belongs to, or nil when it is not declared (subscriptions to it are
+    /// ignored; publishes to it are refused).
+    package func resolve(_ topic: String) -> ResolvedTopic? {
+        if byName[topic] != nil {
+            return ResolvedTopic(category: topic, params: [:], chatId: nil, isWhatsApp: topic == Self.whatsApp)
+        }
+        if topic.hasPrefix(Self.legacyWhatsAppPrefix), let whatsapp = byName[Self.whatsApp] {
+            let chat = String(topic.dropFirst(Self.legacyWhatsAppPrefix.count))
+            guard !chat.isEmpty else { return nil }
+            return resolved(Self.whatsApp, whatsapp, rest: chat)
+        }
+        for name in namesLongestFirst where topic.count > name.count + 1 && topic.hasPrefix(name) {
+            let dot = topic.index(topic.startIndex, offsetBy: name.count)
+            guard topic[dot] == "." else { continue }
+            return resolved(name, byName[name]!, rest: String(topic[topic.index(after: dot)...]))
+        }
+        return nil
+    }
+
+    private func resolved(_ name: String, _ category: ServerConfig.Category, rest: String) -> ResolvedTopic {
+        let params = Self.mapParams(category.paramList, rest)
+        let isWhatsApp = name == Self.whatsApp
+        let chat = isWhatsApp ? (category.paramList.first.flatMap { params[$0] } ?? rest) : nil
+        return ResolvedTopic(category: name, params: params, chatId: chat, isWhatsApp: isWhatsApp)
+    }
+
+    /// `scope.id` with paramList [scope, id]; the last parameter takes the rest, dots included
+    /// (chat ids such as `393202696323@c.us` contain dots).
+    package static func mapParams(_ names: [String], _ rest: String) -> [String: String] {
+        guard !names.isEmpty else { return [:] }
+        var params: [String: String] = [:]
+        var remaining = Substring(rest)
+        for (i, name) in names.enumerated() {
+            if i == names.count - 1 {
+                params[name] = String(remaining)
+                break
+            }
+            guard let dot = remaining.firstIndex(of: ".") else {
+                params[name] = String(remaining)
+                break
+            }
+            params[name] = String(remaining[..<dot])
+            remaining = remaining[remaining.index(after: dot)...]
+        }
+        return params
+    }
+
+    /// Every spelling an event for `resolved` (published as `topic`) must reach, SPEC section 8:
+    /// a WhatsApp event for chat X goes to `WhatsApp`, `WhatsApp.X` and `whatsapp.message.X`.
+    package static func deliverySpellings(topic: String, resolved: ResolvedTopic, chatId: String?) -> [String] {
+        guard resolved.isWhatsApp else { return [topic] }
+        guard let chat = chatId, !chat.isEmpty else { return [whatsApp] }
+        return [whatsApp, "\(whatsApp).\(chat)", legacyWhatsAppPrefix + chat]
+    }
+}

@@ -1,0 +1,180 @@
+import Logging
+import PushCodec
+import PushHTTP
+import PushObservability
+import PushTransport
+
+/// One authenticated WAMP v1 session (SPEC section 5) on top of a WebSocket.
+/// Loop-confined: created, driven and closed on its connection's loop queue; references leave
+/// the loop only to come back through `loop.execute` (hence the unchecked Sendable).
+package final class WAMPSession: WebSocketSession, @unchecked Sendable {
+    package let sessionId: String
+    package let userId: String
+    package let tokenHash: String
+    package let socket: WebSocketHandler
+    /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
+    package var subscriptions: [String: SubscriptionSlot] = [:]
+    private var prefixes = PrefixTable()
+    private let services: WAMPServices
+    private let loopBroker: LoopBroker
+    private var open = true
+    /// Access checks still running for this session's subscriptions (they count toward the cap).
+    private var pendingChecks = 0
+    /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
+    private let sessionSlot: UserSessionQuota.Slot?
+
+    package static let callErrorURI = "http://wamp-push/error#notallowed"
+
+    package init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
+         services: WAMPServices) {
+        self.sessionId = Self.makeSessionId()
+        self.sessionSlot = sessionSlot
+        self.socket = socket
+        self.userId = userId
+        self.tokenHash = tokenHash
+        self.services = services
+        self.loopBroker = services.broker.loopBroker(for: socket.connection.loop)
+    }
+
+    /// 16 random bytes as 32 hex characters (unguessable: exclude/eligible lists name sessions by it).
+    package static func makeSessionId() -> String { Digest.hex(Digest.randomBytes(16)) }
+
+    package func webSocketDidOpen(_ socket: WebSocketHandler) {
+        loopBroker.add(self)
+        socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
+    }
+
+    package func webSocketDidClose(_ socket: WebSocketHandler) {
+        guard open else { return }
+        open = false
+        loopBroker.remove(self)
+        sessionSlot?.release()
+    }
+
+    package func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
+        close(.unsupportedData, reason: "WAMP v1 messages are JSON text frames")
+    }
+
+    package func webSocket(_ socket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
+        let message: WAMPClientMessage
+        do { message = try WAMPCodec.decodeClientMessage(text) } catch {
+            services.log.info("invalid WAMP message", metadata: ["session": "\(sessionId)", "reason": "\(error.message)"])
+            close(.policyViolation, reason: error.message)
+            return
+        }
+        switch message {
+        case .prefix(let prefix, let uri):
+            if !prefixes.set(prefix: prefix, uri: uri) { close(.policyViolation, reason: "too many prefixes (limit 64)") }
+        case .call(let callId, let procURI, let arguments) where procURI == TopicInfo.procedure:
+            let topic = arguments.first?.stringValue.map { prefixes.resolve($0) } ?? ""
+            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
+                callId: callId, result: TopicInfo.describe(topic, services.broker.categories))))
+        case .call(let callId, _, _):
+            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
+                callId: callId, errorURI: Self.callErrorURI, description: "You are not allowed to make calls")))
+        case .subscribe(let topic):
+            subscribe(topic)
+        case .unsubscribe(let topic):
+            loopBroker.unsubscribe(self, uri: prefixes.resolve(topic))
+        case .publish(let topic, let event, let options):
+            publish(topic, event, options)
+        }
+    }
+
+    private func subscribe(_ spelling: String) {
+        let uri = prefixes.resolve(spelling)
+        guard let resolved = services.broker.categories.resolve(uri) else {
+            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
+            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+            return
+        }
+        // WAMP v1 has no error reply to SUBSCRIBE, so a session past its cap is closed (1008):
+        // silently dropping would recreate the legacy "subscribed but nothing arrives".
+        if subscriptions[uri] == nil && subscriptions.count + pendingChecks >= services.maxSubscriptionsPerSession {
+            services.counters.subscriptionLimitReached()
+            if let suppressed = services.counters.logThrottle.admit("subscriptions_per_session") {
+                services.log.info("session closed: too many subscriptions", metadata: [
+                    "session": "\(sessionId)", "user": "\(userId)", "limit": "\(services.maxSubscriptionsPerSession)",
+                    "key": "limits.maxSubscriptionsPerSession", "suppressed": "\(suppressed)"])
+            }
+            close(.policyViolation, reason: "too many subscriptions (limit \(services.maxSubscriptionsPerSession))")
+            return
+        }
+        guard let command = services.broker.categories.category(resolved.category)?.accessCheckCommand,
+              let checker = services.accessChecker else {
+            _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
+            return
+        }
+        // The access check runs a process: off the loop, then back onto it.
+        let loop = socket.connection.loop
+        pendingChecks += 1
+        checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
+            loop.execute { [self] in
+                pendingChecks -= 1
+                guard open else { return }
+                if admitted {
+                    _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
+                } else {
+                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+                }
+            }
+        }
+    }
+
+    private func publish(_ spelling: String, _ event: JSONValue, _ options: WAMPPublishOptions) {
+        // EspoCRM's client sends PUBLISH ["", ""] every 60 s as a keep-alive.
+        if spelling.isEmpty { return }
+        let uri = prefixes.resolve(spelling)
+        guard let resolved = services.broker.categories.resolve(uri),
+              services.broker.categories.category(resolved.category)?.clientPublish == true else {
+            close(.policyViolation, reason: "publishing to '\(uri.prefix(60))' is not allowed from clients")
+            return
+        }
+        var exclude: Set<String> = []
+        var eligible: Set<String>?
+        switch options {
+        case .none, .excludeMe(false): break
+        case .excludeMe(true): exclude = [sessionId]
+        case .lists(let ex, let el):
+            exclude = Set(ex)
+            eligible = el.map(Set.init)
+        }
+        do {
+            let publication = try services.publisher.prepare(topic: uri, payload: event, exclude: exclude, eligible: eligible)
+            services.publisher.publish([publication])
+        } catch {
+            close(.policyViolation, reason: error.message)
+        }
+    }
+
+    package func close(_ code: CloseCode, reason: String) {
+        socket.close(code, reason: reason)
+    }
+
+    package func closeAsSlowConsumer() {
+        services.counters.slowConsumer()
+        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(socket.connection.queuedBytes)"])
+        socket.close(.policyViolation, reason: "slow consumer: send buffer full")
+    }
+}
+
+/// What a WAMP session needs from the rest of the server.
+package struct WAMPServices: Sendable {
+    package let broker: Broker
+    /// A client's PUBLISH goes through the same entry point as every other source.
+    package let publisher: Publisher
+    package let accessChecker: AccessChecker?
+    package let counters: Counters
+    package let log: Logger
+    package var maxSubscriptionsPerSession = 256
+
+    package init(broker: Broker, publisher: Publisher, accessChecker: AccessChecker?, counters: Counters, log: Logger,
+                 maxSubscriptionsPerSession: Int = 256) {
+        self.broker = broker
+        self.publisher = publisher
+        self.accessChecker = accessChecker
+        self.counters = counters
+        self.log = log
+        self.maxSubscriptionsPerSession = maxSubscriptionsPerSession
+    }
+}

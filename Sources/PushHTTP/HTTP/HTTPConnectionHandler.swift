@@ -1,0 +1,206 @@
+import PushCodec
+import PushTransport
+
+/// The first stage of every connection: parses HTTP/1.1 requests (keep-alive, pipelining),
+/// answers them in order through the router, and hands an accepted upgrade to `WebSocketHandler`.
+/// Loop-confined like the connection it serves: every method runs on the connection's loop
+/// thread; closures that leave the loop come back through `loop.execute` before touching state.
+///
+/// Deadlines and output limits are the connection's (`ConnectionPolicy`); this handler only says
+/// which phase it is in: `.handshake` while a request is arriving, `.busy` while answers are
+/// owed (restarted by each answer), `.idle` between requests. It answers no buffered request
+/// while the connection's output is congested, so a client that pipelines and never reads
+/// stops costing memory at the high watermark.
+package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
+    /// One pipelined request waiting for its answer; answers leave in request order.
+    private final class Slot: @unchecked Sendable { // written only on the loop
+        package var response: HTTPResponse?
+        package let keepAlive: Bool
+        package init(keepAlive: Bool) { self.keepAlive = keepAlive }
+    }
+
+    /// Requests answered concurrently per connection (pipelining); more wait unread.
+    package static let maxInFlight = 64
+
+    private let context: ServerContext
+    private var parser: HTTPParser
+    private var inFlight: [Slot] = []
+    /// An upgrade request parsed behind unanswered requests: it starts once they are answered.
+    private var pendingUpgrade: HTTPRequest?
+    private var upgrading = false
+    /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
+    private var stopParsing = false
+    private var readingPaused = false
+
+    package init(context: ServerContext) {
+        self.context = context
+        self.parser = HTTPParser(limits: context.httpLimits)
+    }
+
+    private var busy: Bool { !inFlight.isEmpty || upgrading || pendingUpgrade != nil }
+
+    package func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
+        parser.append(UnsafeRawBufferPointer(bytes))
+        // The first byte of a keep-alive request starts its (handshake-long) arrival deadline.
+        if connection.phase == .idle { connection.enter(.handshake) }
+        processRequests(connection)
+    }
+
+    package func connectionOutputDrained(_ connection: Connection) {
+        processRequests(connection)
+    }
+
+    package func connectionDidClose(_ connection: Connection) {}
+
+    /// Set while `processRequests` runs: an answer computed inline calls back into it, and with
+    /// thousands of pipelined requests that recursion would overflow the stack.
+    private var processing = false
+    private var processAgain = false
+
+    /// Parses every buffered request and starts answering each at once (up to `maxInFlight`);
+    /// answers are written in request order by `sendReadyResponses`. Not reentrant: a nested
+    /// call only asks the running one for another pass.
+    private func processRequests(_ connection: Connection) {
+        if processing {
+            processAgain = true
+            return
+        }
+        processing = true
+        defer { processing = false }
+        repeat {
+            processAgain = false
+            processBufferedRequests(connection)
+        } while processAgain && connection.state == .open && connection.handler === self
+    }
+
+    private func processBufferedRequests(_ connection: Connection) {
+        while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
+                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
+            let request: HTTPRequest
+            do {
+                guard let next = try parser.next() else { break }
+                request = next
+            } catch {
+                context.counters.httpRejected(status: error.status)
+                let slot = Slot(keepAlive: false)
+                slot.response = .error(error)
+                inFlight.append(slot)
+                stopParsing = true
+                break
+            }
+            if WebSocketHandshake.isUpgradeRequest(request.head) {
+                pendingUpgrade = request
+                break
+            }
+            let slot = Slot(keepAlive: request.head.keepAlive)
+            inFlight.append(slot)
+            if !slot.keepAlive { stopParsing = true }
+            // Answers computed on the loop (a publish) are written in the same turn, before the
+            // fan-out it caused; answers from other queues hop back.
+            context.router.handle(request, from: connection) { [self] response in
+                connection.loop.executeSoon { [self] in
+                    guard connection.state == .open else { return }
+                    slot.response = response
+                    sendReadyResponses(connection)
+                }
+            }
+        }
+        // Backpressure: with the pipeline full (or an upgrade deciding), stop reading.
+        let shouldPause = inFlight.count >= Self.maxInFlight || pendingUpgrade != nil || upgrading
+        if shouldPause && !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
+        if busy && connection.phase != .busy { connection.enter(.busy) }
+        sendReadyResponses(connection)
+    }
+
+    /// Writes the answers that are ready at the head of the pipeline, in order.
+    private func sendReadyResponses(_ connection: Connection) {
+        var progressed = false
+        while connection.state == .open, let head = inFlight.first, let response = head.response {
+            inFlight.removeFirst()
+            progressed = true
+            respond(connection, response, keepAlive: head.keepAlive)
+        }
+        guard connection.state == .open, progressed || inFlight.isEmpty else { return }
+        if inFlight.isEmpty, let upgradeRequest = pendingUpgrade {
+            pendingUpgrade = nil
+            upgrade(connection, upgradeRequest)
+            return
+        }
+        if readingPaused && inFlight.count < Self.maxInFlight && !upgrading {
+            readingPaused = false
+            connection.resumeReading()
+        }
+        if progressed { processRequests(connection) }
+    }
+
+    private func respond(_ connection: Connection, _ response: HTTPResponse, keepAlive: Bool) {
+        let closeAfter = !keepAlive || response.headers.containsToken("close", in: "Connection")
+        connection.sendReply(SharedBytes(response.encode(keepAlive: !closeAfter)))
+        if closeAfter {
+            stopParsing = true
+            inFlight.removeAll()
+            connection.closeAfterFlush()
+        } else if !inFlight.isEmpty {
+            connection.enter(.busy) // progress: the next answer gets a fresh deadline
+        } else {
+            connection.enter(parser.hasBufferedBytes ? .handshake : .idle)
+        }
+    }
+
+    private func upgrade(_ connection: Connection, _ request: HTTPRequest) {
+        upgrading = true
+        if !readingPaused {
+            readingPaused = true
+            connection.pauseReading()
+        }
+        let upgradeRequest: WebSocketHandshake.UpgradeRequest
+        switch WebSocketHandshake.validate(request.head) {
+        case .success(let valid): upgradeRequest = valid
+        case .failure(let error):
+            context.counters.handshake(.rejected)
+            respond(connection, .error(error), keepAlive: false)
+            return
+        }
+        context.router.upgrade(request, upgradeRequest, from: connection) { [self] decision in
+            connection.loop.execute { [self] in
+                guard connection.state == .open else { return }
+                self.finishUpgrade(connection, request, upgradeRequest, decision)
+            }
+        }
+    }
+
+    private func finishUpgrade(_ connection: Connection, _ request: HTTPRequest,
+                               _ upgradeRequest: WebSocketHandshake.UpgradeRequest, _ decision: UpgradeDecision) {
+        readingPaused = false
+        connection.resumeReading()
+        switch decision {
+        case .reject(let error):
+            context.counters.handshake(error.status == 401 ? .unauthorized : error.status == 403 ? .forbidden : .rejected)
+            respond(connection, .error(error), keepAlive: false)
+        case .accept(let subprotocol, let makeSession):
+            let accept = WebSocketHandshake.acceptValue(forKey: upgradeRequest.key)
+            connection.sendReply(SharedBytes(WebSocketHandshake.switchingProtocolsResponse(accept: accept, subprotocol: subprotocol)))
+            context.counters.handshake(.accepted)
+            connection.flushesFirst = false // from now on a subscriber: flushed with the fan-out
+            let socket = WebSocketHandler(connection: connection, context: context)
+            connection.handler = socket
+            socket.session = makeSession(socket)
+            socket.session?.webSocketDidOpen(socket)
+            // Bytes the client sent right behind its upgrade request belong to the frame decoder.
+            var leftover = parser.takeBufferedBytes()
+            if !leftover.isEmpty, connection.state == .open {
+                leftover.withUnsafeMutableBytes { socket.connection(connection, didRead: $0) }
+            }
+        }
+    }
+}
+
+/// What the router decides about a WebSocket upgrade.
+package enum UpgradeDecision: Sendable {
+    case reject(HTTPError)
+    /// Answer 101 (echoing `subprotocol` when set) and attach the session `make` builds.
+    case accept(subprotocol: String?, make: @Sendable (WebSocketHandler) -> WebSocketSession)
+}

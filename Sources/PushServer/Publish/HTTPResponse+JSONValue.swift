@@ -1,5 +1,0 @@
-import PushCodec
-
-extension HTTPResponse {
-    static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse { .json(status, value.jsonString) }
-}
