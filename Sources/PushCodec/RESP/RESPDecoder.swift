@@ -161,11 +161,12 @@ public struct RESPDecoder: Sendable {
             return nil
         }
         scanned = 0
+        // First, and in the same words as above: a line that would have been refused had it
+        // arrived in pieces is refused whole too, whatever else is wrong with it.
+        guard lf - start <= limits.maxLineBytes + 2 else { throw .limitExceeded("line of more than \(limits.maxLineBytes) bytes") }
         guard lf > start, buffer[lf - 1] == Self.cr else { throw .malformed("line ends in LF without CR") }
         let line = start..<(lf - 1)
         guard !line.isEmpty else { throw .malformed("empty line where a value was expected") }
-        // Same words as above: whether the LF came in the same read must not change the answer.
-        guard line.count - 1 <= limits.maxLineBytes else { throw .limitExceeded("line of more than \(limits.maxLineBytes) bytes") }
         if buffer[line].contains(Self.cr) { throw .malformed("CR inside a line") }
         try consume(lf + 1 - start)
         return line
