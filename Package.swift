@@ -58,11 +58,12 @@ let package = Package(
         ]),
         // Several nodes sharing publishes through Redis: our own Redis client on our transport.
         .target(name: "PushCluster", dependencies: [
-            "PushCodec", "PushTransport", .product(name: "Logging", package: "swift-log"),
+            "PushCodec", "PushTransport", "PushStore", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP",
-            "PushBroker", "WhatsAppModule",
+            "PushBroker", "WhatsAppModule", "PushCluster",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PushTools", dependencies: [
@@ -85,7 +86,10 @@ let package = Package(
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
         // Starts its own redis-server processes (Debian's redis-server, installed by `make test`).
-        .testTarget(name: "PushClusterTests", dependencies: ["PushCluster", "PushCodec", "PushTransport"]),
+        .testTarget(name: "PushClusterTests", dependencies: [
+            "PushCluster", "PushCodec", "PushTransport", "PushBroker", "PushStore", "PushConfig", "PushObservability",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PushServerTests", dependencies: [
             "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",
             "PushClient", "PushStore",

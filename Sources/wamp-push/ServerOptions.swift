@@ -30,6 +30,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
+    @Option(name: .long, help: "Join a cluster through this Redis: redis://[[user]:password@]host[:port][/db] or rediss://… (Docs/cluster.md).")
+    var clusterRedis: String?
+
     /// Defaults < config file < WAMP_PUSH_* environment < flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfig {
         var result = ServerConfig()
@@ -46,6 +49,7 @@ struct ServerOptions: ParsableArguments {
             if let db { result.database = db }
             if let publishSecret { result.publishSecret = publishSecret }
             if let logLevel { result.logLevel = logLevel }
+            if let clusterRedis { result.cluster.redis = clusterRedis.isEmpty ? nil : clusterRedis }
             try ConfigLoader.validate(result)
         } catch {
             throw ValidationError(error.description)

@@ -34,7 +34,8 @@ public final class RedisSubscriber: @unchecked Sendable {
     /// Messages delivered since start.
     public private(set) var messages = 0
 
-    private let onStateChange: (RedisConnectionState) -> Void
+    /// Set at init; the cluster node replaces it before `start` (same module only).
+    var onStateChange: (RedisConnectionState) -> Void
     private let onMessage: (RedisMessage) -> Void
     /// Confirmations still awaited before `up` is reported, counted per connect.
     private var confirmationsLeft = 0
