@@ -254,6 +254,8 @@ public final class RedisConnection: @unchecked Sendable {
             switch new {
             case .connecting: logger.info("redis: connecting", metadata: ["url": "\(url)"])
             case .up: logger.info("redis: up", metadata: ["url": "\(url)", "connects": "\(connects)"])
+            case .down(let reason) where stopped:
+                logger.info("redis: stopped", metadata: ["url": "\(url)", "reason": "\(reason)"])
             case .down(let reason):
                 logger.warning("redis: down", metadata: ["url": "\(url)", "reason": "\(reason)", "was": "\(old)"])
             }
