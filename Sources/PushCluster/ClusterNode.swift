@@ -72,6 +72,11 @@ package final class ClusterNode: ServerModule, @unchecked Sendable {
         self.metrics = ClusterMetrics(metrics)
         var settings = redis ?? RedisConfiguration(url: url)
         settings.url = url
+        if url.isTLS, settings.tls == nil {
+            do { settings.tls = try TLSContext.client(verifyPeer: true, caFile: cluster.tlsCAFile) } catch {
+                throw StartupError("invalid config: cluster.tlsCAFile: \(error)")
+            }
+        }
         settings.clientName = "wamp-push:" + nodeId
         outboxLimit = settings.maxPendingCommands
         var commandsLog = log

@@ -125,6 +125,9 @@ public struct ServerConfig: Sendable, Equatable {
         /// The node that runs the WhatsApp module (its SQLite store lives there); the others answer
         /// its routes with 421 naming it. Nil in a cluster: no node runs it.
         public var whatsAppNode: String?
+        /// For `rediss://`: trust this PEM file (a private CA, or Redis's own certificate)
+        /// instead of the system's store.
+        public var tlsCAFile: String?
         public init() {}
     }
 

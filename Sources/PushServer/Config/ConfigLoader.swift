@@ -188,7 +188,8 @@ public enum ConfigLoader {
 
     private static func cluster(_ value: JSONValue, _ c: inout ServerConfig.Cluster) throws(ConfigError) {
         let o = try object(value, "cluster")
-        try allowOnly(o, "cluster", ["redis", "channelPrefix", "nodeId", "whatsAppNode"])
+        try allowOnly(o, "cluster", ["redis", "channelPrefix", "nodeId", "whatsAppNode", "tlsCAFile"])
+        if let v = o["tlsCAFile"] { c.tlsCAFile = try optionalString(v, "cluster.tlsCAFile") }
         if let v = o["redis"] { c.redis = try optionalString(v, "cluster.redis") }
         if let v = o["channelPrefix"] { c.channelPrefix = try string(v, "cluster.channelPrefix") }
         if let v = o["nodeId"] { c.nodeId = try optionalString(v, "cluster.nodeId") }
