@@ -86,11 +86,12 @@ package final class ClusterNode: ServerModule, @unchecked Sendable {
         commands = RedisConnection(configuration: settings, loop: loop, group: group, logger: commandsLog)
         var subscriberSettings = settings
         subscriberSettings.clientName = "wamp-push:" + nodeId + ":sub"
-        let received = Mutex<ClusterNode?>(nil)
+        // The subscriber exists before `self` does; its messages find the node through this.
+        let received = WeakNode()
         subscriber = RedisSubscriber(configuration: subscriberSettings, loop: loop, group: group, logger: subscriberLog) { message in
-            received.withLock { $0 }?.receive(message)
+            received.node?.receive(message)
         }
-        received.withLock { $0 = self }
+        received.node = self
         bus = RedisBus(local: InProcessBus(broker: broker), node: self)
         commands.onStateChange = { [weak self] state in self?.stateChanged(commands: state) }
         subscriber.onStateChange = { [weak self] state in self?.stateChanged(subscriber: state) }
@@ -153,6 +154,12 @@ package final class ClusterNode: ServerModule, @unchecked Sendable {
         subscriberUp.store(state == .up, ordering: .relaxed)
         metrics.stateChanged("subscriber", state)
     }
+}
+
+/// Set once during `ClusterNode.init`, before any message can arrive (the subscriber starts in
+/// `start()`), and read on the node's loop afterwards: hence `@unchecked Sendable`.
+private final class WeakNode: @unchecked Sendable {
+    weak var node: ClusterNode?
 }
 
 /// The node's `wamp_push_cluster_*` series (Docs/cluster.md, "Metrics").

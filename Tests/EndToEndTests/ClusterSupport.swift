@@ -66,10 +66,15 @@ struct ClusterNodeProcess {
     let process: ServerProcess
     let http: String
 
-    init(id: String, redis: String) throws {
-        process = try ServerProcess(arguments: ["serve", "--listen", "127.0.0.1:0", "--db", "data/node.sqlite", "--log-level", "warning",
-                                                "--cluster-redis", redis],
-                                    environment: ["WAMP_PUSH_CLUSTER_NODE_ID": id])
+    /// `config`: a JSON config file's text, for keys without a flag.
+    init(id: String, redis: String, config: String? = nil) throws {
+        var arguments = ["serve", "--listen", "127.0.0.1:0", "--db", "data/node.sqlite", "--log-level", "warning", "--cluster-redis", redis]
+        if let config {
+            let path = NSTemporaryDirectory() + "wamp-push-cluster-\(UUID().uuidString).json"
+            try config.write(toFile: path, atomically: true, encoding: .utf8)
+            arguments += ["--config", path]
+        }
+        process = try ServerProcess(arguments: arguments, environment: ["WAMP_PUSH_CLUSTER_NODE_ID": id])
         guard let line = process.waitForLine(containing: "listening: http://") else {
             process.stop()
             throw E2EError.startup(process.stderr)

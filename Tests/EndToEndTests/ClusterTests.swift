@@ -58,6 +58,11 @@ struct ClusterTests {
             }
         }
         #expect(nodes.allSatisfy { $0.metric("wamp_push_cluster_received_total{result=\"duplicate\"}") == 0 })
+
+        // No cluster.whatsAppNode: no node runs the WhatsApp module, and each says so.
+        let whatsApp = try nodes[1].client().request("POST", "/api/v1/WhatsApp/action/webhook", body: Array("{}".utf8))
+        #expect(whatsApp.status == 421 && whatsApp.bodyString().contains("whatsapp_elsewhere")
+            && whatsApp.bodyString().contains("no node of this cluster"), "\(whatsApp.status) \(whatsApp.bodyString())")
     }
 
     @Test func tokenMadeOnA_admitsOnC_andARevocationThroughB_closesTheSessionOnC() throws {
@@ -130,5 +135,21 @@ struct ClusterTests {
         #expect(c.metric("wamp_push_cluster_missed_total") == 10)
         print("cluster fault: degraded on /healthz \(String(format: "%.2f", degradedAfter)) s after SIGKILL; "
             + "ok again \(String(format: "%.2f", okAfter)) s after restart; 10 events published meanwhile counted as not delivered on A and missed on C")
+    }
+
+    @Test func whatsAppNode_runsTheModule_andTheOthersNameIt() throws {
+        let redis = try RedisPeer()
+        defer { redis.stop() }
+        let config = #"{"cluster":{"whatsAppNode":"node-w"}}"#
+        let w = try ClusterNodeProcess(id: "node-w", redis: redis.url, config: config)
+        defer { w.stop() }
+        let other = try ClusterNodeProcess(id: "node-x", redis: redis.url, config: config)
+        defer { other.stop() }
+        let path = "/api/v1/WhatsApp/action/webhook"
+        let elsewhere = try other.client().request("POST", path, body: Array("{}".utf8))
+        #expect(elsewhere.status == 421 && elsewhere.bodyString().contains("runs on node node-w"), "\(elsewhere.bodyString())")
+        // The module's own node answers with the module (no webhook secret configured: 503).
+        let here = try w.client().request("POST", path, body: Array("{}".utf8))
+        #expect(here.status != 421 && !here.bodyString().contains("whatsapp_elsewhere"), "\(here.status) \(here.bodyString())")
     }
 }
