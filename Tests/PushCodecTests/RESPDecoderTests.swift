@@ -113,6 +113,12 @@ import Testing
         expectEveryRESPSplit(resp("*1\r\n*1\r\n:1\r\n"), limits: limits, RESPOutcome(values: [.array([.array([.integer(1)])])]))
         expectEveryRESPSplit(resp("*1\r\n*1\r\n*1\r\n:1\r\n"), limits: limits,
                              RESPOutcome(error: .limitExceeded("arrays nested deeper than 2 levels")))
+        // Empty and null arrays count as levels too (found by the resp fuzz target).
+        expectEveryRESPSplit(resp("*1\r\n*1\r\n*0\r\n"), limits: limits,
+                             RESPOutcome(error: .limitExceeded("arrays nested deeper than 2 levels")))
+        expectEveryRESPSplit(resp("*1\r\n*1\r\n*-1\r\n"), limits: limits,
+                             RESPOutcome(error: .limitExceeded("arrays nested deeper than 2 levels")))
+        expectEveryRESPSplit(resp("*1\r\n*0\r\n"), limits: limits, RESPOutcome(values: [.array([.array([])])]))
     }
 
     @Test func lineOverLimit_isRefusedBeforeItsEnd() {

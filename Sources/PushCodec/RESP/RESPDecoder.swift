@@ -98,6 +98,8 @@ public struct RESPDecoder: Sendable {
                     }
                 case UInt8(ascii: "*"):
                     let count = try integer(body, "array length")
+                    // Empty and null arrays nest too (the fuzzer found them passing the limit).
+                    guard open.count < limits.maxDepth else { throw .limitExceeded("arrays nested deeper than \(limits.maxDepth) levels") }
                     if count == -1 {
                         value = .array(nil)
                     } else if count == 0 {
@@ -138,9 +140,6 @@ public struct RESPDecoder: Sendable {
         guard count > 0 else { throw .malformed("array length \(count) is negative") }
         guard count <= limits.maxArrayElements else {
             throw .limitExceeded("array of \(count) elements is over the \(limits.maxArrayElements)-element limit")
-        }
-        guard open.count < limits.maxDepth else {
-            throw .limitExceeded("arrays nested deeper than \(limits.maxDepth) levels")
         }
         // Each element takes at least 3 bytes on the wire (":0" CRLF... "+" CRLF), so a count is a
         // size promise that can be checked now.
