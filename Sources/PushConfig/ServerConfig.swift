@@ -51,6 +51,11 @@ public struct ServerConfig: Sendable, Equatable {
         public var failedAuthPerAddressPerMinute = 120
         /// `auth.verifyCommand` runs a source address may cause per minute (0 = no limit).
         public var verifierSpawnsPerAddressPerMinute = 60
+        /// The ZeroMQ ingress (Docs/espocrm.md): messages queued in libzmq (ZMQ_RCVHWM), which is
+        /// also how many publications may wait for the loops before reading pauses.
+        public var zeroMQReceiveHighWaterMark = 1_000
+        /// A larger ZeroMQ message is dropped and counted (`oversize`); libzmq refuses ones above twice this.
+        public var zeroMQMaxMessageBytes = 1_048_576
         public init() {}
 
         /// The transport's view of these limits.
@@ -107,6 +112,13 @@ public struct ServerConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// EspoCRM: where its ZeroMQ sender's messages are received (Docs/espocrm.md). Off when nil.
+    public struct Espo: Sendable, Equatable {
+        /// `tcp://HOST:PORT` or `ipc://PATH` to bind a PULL socket at (EspoCRM's `webSocketZeroMQSubscriberDsn`).
+        public var zeroMQ: String?
+        public init() {}
+    }
+
     public struct Diagnostics: Sendable, Equatable {
         public var echo = false
         public var console = false
@@ -141,6 +153,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var limits = Limits()
     public var logLevel = "info"
     public var diagnostics = Diagnostics()
+    public var espo = Espo()
     public var cluster = Cluster()
     /// Where a generated development certificate goes when a TLS listener names none.
     public var dataDirectory = "data"

@@ -4,6 +4,7 @@ import PushBroker
 import PushCluster
 import PushCodec
 import PushConfig
+import PushEspo
 import PushHTTP
 import PushObservability
 import PushStore
@@ -93,9 +94,14 @@ public final class Server: Sendable {
         let metrics = counters.metrics
         let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
         whatsApp = try WhatsAppServerModule(moduleContext)
+        var enabled: [any ServerModule] = []
         // In a cluster the WhatsApp module runs on one node only (Docs/cluster.md).
+        if let cluster { enabled.append(cluster) }
         let whatsAppHere = cluster.map { $0.nodeId == config.cluster.whatsAppNode } ?? true
-        modules = (cluster.map { [$0] } ?? []) + (whatsAppHere ? [whatsApp] : [WhatsAppElsewhere(node: config.cluster.whatsAppNode)])
+        enabled.append(whatsAppHere ? whatsApp : WhatsAppElsewhere(node: config.cluster.whatsAppNode))
+        // EspoCRM's ZeroMQ ingress, only when espo.zeroMQ is set (Docs/espocrm.md).
+        if config.espo.zeroMQ != nil { enabled.append(try EspoZeroMQModule(moduleContext)) }
+        modules = enabled
         let modules = self.modules
         let loops = group
         let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,

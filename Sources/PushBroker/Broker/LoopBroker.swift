@@ -182,7 +182,9 @@ package struct FanoutWalk {
     }
 
     consuming func finish() -> Int {
-        for session in slow { session.closeAsSlowConsumer() }
+        // A session reached through two spellings of one event is listed once per spelling;
+        // the first close ends it, so it is closed and counted once (no set on the hot path).
+        for session in slow where session.socket.isOpen { session.closeAsSlowConsumer() }
         return reached
     }
 }

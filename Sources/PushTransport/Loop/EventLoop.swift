@@ -366,10 +366,12 @@ final class DispatchSemaphoreBox: Sendable {
 }
 
 /// Carries a value written by one thread and read by another after a semaphore hand-off.
+/// Owned by the loop thread inside `sync` until `done.signal()`, by the caller after its `wait()`.
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
 
+/// Hands `sync`'s non-Sendable body to the loop: only the loop thread calls it, while the caller waits.
 private final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
