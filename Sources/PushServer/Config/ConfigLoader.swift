@@ -1,4 +1,5 @@
 import Foundation
+import PushCluster
 import PushCodec
 import PushConfig
 import PushTransport
@@ -37,13 +38,7 @@ public enum ConfigLoader {
             if let v = o["console"] { config.diagnostics.console = try bool(v, "diagnostics.console") }
         }
         if let value = top["espo"] { try espo(value, &config.espo) }
-        if let value = top["cluster"] {
-            let o = try object(value, "cluster")
-            try allowOnly(o, "cluster", ["redis"])
-            if let v = o["redis"], !v.isNull {
-                throw ConfigError("cluster.redis", "clustering through Redis is not available in this build yet")
-            }
-        }
+        if let value = top["cluster"] { try cluster(value, &config.cluster) }
     }
 
     /// `WAMP_PUSH_*` variables (see Docs/configuration.md for the list).
@@ -68,6 +63,8 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = try boolean(v, "WAMP_PUSH_ECHO") }
         if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = try boolean(v, "WAMP_PUSH_CONSOLE") }
         if let v = env["WAMP_PUSH_ESPO_ZEROMQ"] { config.espo.zeroMQ = v.isEmpty ? nil : v }
+        if let v = env["WAMP_PUSH_CLUSTER_REDIS"] { config.cluster.redis = v.isEmpty ? nil : v }
+        if let v = env["WAMP_PUSH_CLUSTER_NODE_ID"] { config.cluster.nodeId = v.isEmpty ? nil : v }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
@@ -117,6 +114,7 @@ public enum ConfigLoader {
         "WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", "WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE",
         "WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", "WAMP_PUSH_PING_INTERVAL_SECONDS", "WAMP_PUSH_CONSOLE_SCREENSHOT",
         "WAMP_PUSH_ESPO_ZEROMQ", "WAMP_PUSH_RESERVED_DESCRIPTORS", "WAMP_PUSH_MAX_TOPIC_BYTES", "WAMP_PUSH_MAX_PREFIXES_PER_SESSION",
+        "WAMP_PUSH_CLUSTER_REDIS", "WAMP_PUSH_CLUSTER_NODE_ID",
     ]
 
     /// One line per unknown `WAMP_PUSH_*` variable in `env`, sorted, naming the closest known one.
@@ -183,6 +181,7 @@ public enum ConfigLoader {
         where id.isEmpty || !id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) {
             throw ConfigError("auth.adminUsers[\(i)]", "must be a user id of letters, digits and '-' (got \"\(id)\")")
         }
+        try validateCluster(config.cluster)
         if let secret = config.publishSecret, secret.isEmpty {
             throw ConfigError("publishSecret", "must not be empty (omit it to allow loopback publishers only)")
         }
@@ -231,6 +230,32 @@ public enum ConfigLoader {
             out[member.key] = category
         }
         return out
+    }
+
+    private static func cluster(_ value: JSONValue, _ c: inout ServerConfig.Cluster) throws(ConfigError) {
+        let o = try object(value, "cluster")
+        try allowOnly(o, "cluster", ["redis", "channelPrefix", "nodeId", "whatsAppNode", "tlsCAFile"])
+        if let v = o["tlsCAFile"] { c.tlsCAFile = try optionalString(v, "cluster.tlsCAFile") }
+        if let v = o["redis"] { c.redis = try optionalString(v, "cluster.redis") }
+        if let v = o["channelPrefix"] { c.channelPrefix = try string(v, "cluster.channelPrefix") }
+        if let v = o["nodeId"] { c.nodeId = try optionalString(v, "cluster.nodeId") }
+        if let v = o["whatsAppNode"] { c.whatsAppNode = try optionalString(v, "cluster.whatsAppNode") }
+    }
+
+    /// The URL as the Redis client reads it, and names that go into channel names and envelopes.
+    private static func validateCluster(_ c: ServerConfig.Cluster) throws(ConfigError) {
+        if let url = c.redis {
+            do { _ = try RedisURL(parsing: url) } catch { throw ConfigError("cluster.redis", error.description) }
+        }
+        let name: (String) -> Bool = { !$0.isEmpty && $0.count <= 64 && $0.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) } }
+        if !name(c.channelPrefix) {
+            throw ConfigError("cluster.channelPrefix", "must be 1-64 characters of letters, digits and - _ . : (got \"\(c.channelPrefix.prefix(80))\")")
+        }
+        for (key, value) in [("cluster.nodeId", c.nodeId), ("cluster.whatsAppNode", c.whatsAppNode)] {
+            if let value, !name(value) {
+                throw ConfigError(key, "must be 1-64 characters of letters, digits and - _ . : (got \"\(value.prefix(80))\")")
+            }
+        }
     }
 
     private static func whatsapp(_ value: JSONValue, _ w: inout ServerConfig.WhatsApp) throws(ConfigError) {

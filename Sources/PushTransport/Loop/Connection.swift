@@ -32,7 +32,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// last tick; fewer at the next one means the peer is slow, not stuck.
     private var unsentAtDrainMark = 0
 
-    private let fd: Int32
+    let fd: Int32
     private let group: LoopGroup
     private var watchToken = -1
     /// A write hit EAGAIN: the next writable edge resumes the flush.
@@ -58,6 +58,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     var isDirty = false
     var loopSlot = -1
+    /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
+    var connecting = false
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
@@ -87,9 +89,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if watchToken < 0 { close() }
     }
 
-    func loopReadable() { handleReadable() }
+    func loopReadable() {
+        if connecting { finishConnect() }
+        handleReadable()
+    }
 
     func loopWritable() {
+        if connecting { finishConnect() }
         if tlsWantsWritable {
             tlsWantsWritable = false
             if tlsHandshaking { driveTLSHandshake(); return }
@@ -277,7 +283,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    private func driveTLSHandshake() {
+    func driveTLSHandshake() {
         guard let tls else { return }
         switch tls.handshake() {
         case .complete:
