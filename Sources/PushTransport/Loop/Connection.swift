@@ -36,13 +36,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let policy: ConnectionPolicy
     /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
     /// closing) are the handler's to name; draining and lingering the connection's own.
-    public private(set) var phase: ConnectionPhase = .handshake
+    public internal(set) var phase: ConnectionPhase = .handshake
     /// Set once by `close()`; the phase is then the one the connection ended in.
     private var closed = false
-    public private(set) var deadline: UInt64
+    public internal(set) var deadline: UInt64
     /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) at the
     /// last tick; fewer at the next one means the peer is slow, not stuck.
-    private var unsentAtDrainMark = 0
+    var unsentAtDrainMark = 0
 
     let fd: Int32
     private let group: LoopGroup
@@ -69,8 +69,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
     private var tlsRetryLength = 0
-    private var outbound = OutboundQueue()
-    private let onEvent: (@Sendable (TransportEvent) -> Void)?
+    var outbound = OutboundQueue()
+    let onEvent: (@Sendable (TransportEvent) -> Void)?
     /// The source-address slot this connection holds (released on close).
     let addressSlot: AddressQuota.Slot
 
@@ -351,49 +351,6 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    // MARK: Deadlines
-
-    /// Moves to a handler phase with the policy's timeout for it, from now.
-    public func enter(_ phase: ConnectionPhase) {
-        enter(phase, until: loop.now() + policy.timeout(phase))
-    }
-
-    /// Moves to a handler phase that ends at `deadline` (loop clock, see `EventLoop.now()`).
-    public func enter(_ phase: ConnectionPhase, until deadline: UInt64) {
-        loop.preconditionOnLoop()
-        // Draining and lingering belong to the connection: a handler cannot reopen them.
-        guard state == .open, phase != .draining, phase != .lingering else { return }
-        self.phase = phase
-        self.deadline = deadline
-    }
-
-    private var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
-
-    /// Draining ends a peer that takes nothing, not one slowly taking a last answer: each tick
-    /// asks the kernel how much the peer has not acknowledged (its buffer hides that progress
-    /// from our writes), and any progress restarts the deadline.
-    private func noteDrainProgress(now: UInt64) {
-        let unsent = unsentBytes
-        if unsent < unsentAtDrainMark { deadline = now + policy.draining }
-        unsentAtDrainMark = unsent
-    }
-
-    private func setPhase(_ phase: ConnectionPhase) {
-        self.phase = phase
-        deadline = loop.now() + policy.timeout(phase)
-    }
-
-    /// The phase's time is up. Draining and lingering close at once; in a handler phase the
-    /// handler may act (a WebSocket sends its close), and if it leaves the deadline where it
-    /// was the connection closes anyway, so a deadline always ends something.
-    private func deadlinePassed() {
-        onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
-        guard state == .open, let handler else { return close() }
-        let before = (phase, deadline)
-        handler.connectionDeadlinePassed(self, phase: phase)
-        if state == .open && phase == before.0 && deadline == before.1 { close() }
-    }
-
     /// Closes now; queued output is dropped. Idempotent.
     public func close() {
         loop.preconditionOnLoop()
@@ -411,17 +368,4 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.handler = nil
         handler?.connectionDidClose(self)
     }
-
-    func tick(now: UInt64) {
-        if state == .draining { noteDrainProgress(now: now) }
-        if now >= deadline { return deadlinePassed() }
-        if state == .open { handler?.connectionTick(self, now: now) }
-    }
-}
-
-/// Which listener accepted a connection (for routing decisions and metrics).
-public struct ListenerInfo: Sendable, Hashable {
-    public let name: String
-    public let isTLS: Bool
-    public init(name: String, isTLS: Bool) { self.name = name; self.isTLS = isTLS }
 }
