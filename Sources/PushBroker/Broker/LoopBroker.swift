@@ -81,7 +81,7 @@ package final class LoopBroker: @unchecked Sendable {
     package func remove(_ session: WAMPSession) {
         loop.assertOnLoop()
         guard sessions[ObjectIdentifier(session)] != nil else { return }
-        let hadTopics = Set(session.subscriptions.keys)
+        let hadTopics = session.subscriptions.uris
         // Out of the index first: the index's references are unowned (see `Subscriber`).
         let removed = index.removeAll(session)
         sessions[ObjectIdentifier(session)] = nil

@@ -63,18 +63,18 @@ package struct TopicIndex {
         }
         let group = topic.groupIndex(for: spelling)
         topic.groups[group].append(Subscriber(session: session))
-        session.subscriptions[uri] = SubscriptionSlot(topic: topic, group: group, slot: topic.groups[group].count - 1)
+        session.subscriptions.set(SubscriptionSlot(topic: topic, group: group, slot: topic.groups[group].count - 1))
         return true
     }
 
     @discardableResult
     package mutating func unsubscribe(_ session: WAMPSession, uri: String) -> Bool {
-        guard let entry = session.subscriptions.removeValue(forKey: uri) else { return false }
+        guard let entry = session.subscriptions.remove(uri) else { return false }
         let topic = entry.topic
         let last = topic.groups[entry.group].removeLast()
         if last.session !== session {
             topic.groups[entry.group][entry.slot] = last
-            last.session.subscriptions[uri]?.slot = entry.slot
+            last.session.subscriptions.move(uri, toSlot: entry.slot)
         }
         if topic.isEmpty { topics[uri] = nil }
         return true
@@ -82,7 +82,7 @@ package struct TopicIndex {
 
     /// Drops every subscription of a closing session; returns how many there were.
     package mutating func removeAll(_ session: WAMPSession) -> Int {
-        let uris = Array(session.subscriptions.keys)
+        let uris = session.subscriptions.uris
         for uri in uris { unsubscribe(session, uri: uri) }
         return uris.count
     }

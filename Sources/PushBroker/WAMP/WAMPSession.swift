@@ -13,10 +13,12 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let tokenHash: String
     package let socket: WebSocketHandler
     /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
-    package var subscriptions: [String: SubscriptionSlot] = [:]
+    package var subscriptions = SessionSubscriptions()
     /// Bounded by `limits.maxPrefixesPerSession` and `limits.maxTopicBytes`.
     private var prefixes: PrefixTable
-    private let services: WAMPServices
+    /// One instance per route, shared by all its sessions (a copy per session cost ~100 B each).
+    private let shared: WAMPServices.Shared
+    private var services: WAMPServices { shared.services }
     private let loopBroker: LoopBroker
     private var open = true
     /// Access checks still running for this session's subscriptions (they count toward the cap).
@@ -27,19 +29,38 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 
     package init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
-         services: WAMPServices) {
+         services shared: WAMPServices.Shared) {
         self.sessionId = Self.makeSessionId()
         self.sessionSlot = sessionSlot
         self.socket = socket
         self.userId = userId
         self.tokenHash = tokenHash
-        self.services = services
-        self.prefixes = PrefixTable(maxPrefixes: services.maxPrefixesPerSession, maxURIBytes: services.maxTopicBytes)
-        self.loopBroker = services.broker.loopBroker(for: socket.connection.loop)
+        self.shared = shared
+        self.prefixes = PrefixTable(maxPrefixes: shared.services.maxPrefixesPerSession, maxURIBytes: shared.services.maxTopicBytes)
+        self.loopBroker = shared.services.broker.loopBroker(for: socket.connection.loop)
     }
 
-    /// 16 random bytes as 32 hex characters (unguessable: exclude/eligible lists name sessions by it).
-    package static func makeSessionId() -> String { Digest.hex(Digest.randomBytes(16)) }
+    /// 90 random bits as 15 URL-safe base64 characters: unguessable (exclude/eligible lists name
+    /// sessions by it), and short enough to be a small string stored inline, with no heap block.
+    package static func makeSessionId() -> String {
+        let random = Digest.randomBytes(12)
+        return String(unsafeUninitializedCapacity: sessionIdLength) { out in
+            var bits: UInt64 = 0, held = 0, next = 0
+            for i in 0..<sessionIdLength {
+                if held < 6 {
+                    bits = bits << 8 | UInt64(random[next])
+                    next += 1
+                    held += 8
+                }
+                held -= 6
+                out[i] = sessionIdAlphabet[Int((bits >> UInt64(held)) & 63)]
+            }
+            return sessionIdLength
+        }
+    }
+
+    package static let sessionIdLength = 15
+    private static let sessionIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     package func webSocketDidOpen(_ socket: WebSocketHandler) {
         loopBroker.add(self)
@@ -185,6 +206,12 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
 
 /// What a WAMP session needs from the rest of the server.
 package struct WAMPServices: Sendable {
+    /// The services behind one reference, so each session holds a pointer, not a copy.
+    package final class Shared: Sendable {
+        package let services: WAMPServices
+        package init(_ services: WAMPServices) { self.services = services }
+    }
+
     package let broker: Broker
     /// A client's PUBLISH goes through the same entry point as every other source.
     package let publisher: Publisher

@@ -9,17 +9,19 @@ package struct WAMPUpgradeRoute: UpgradeRoute {
         self.authenticator = authenticator
         self.quotas = quotas
         self.services = services
+        self.shared = WAMPServices.Shared(services)
     }
 
     package let authenticator: TokenAuthenticator
     package let quotas: AuthQuotas
     package let services: WAMPServices
+    private let shared: WAMPServices.Shared
 
     package func decide(_ request: HTTPRequest, _ upgrade: WebSocketHandshake.UpgradeRequest, _ context: RequestContext,
                 _ decide: @escaping @Sendable (UpgradeDecision) -> Void) {
         let head = request.head
         let subprotocol = WebSocketHandshake.chooseSubprotocol(offered: upgrade.offeredProtocols, supported: ["wamp"])
-        let services = self.services
+        let services = self.shared
         let quotas = self.quotas
         let source = SourceAddressKey.key(peer: context.peer, headers: head.headers)
         authenticator.authenticate(token: head.queryValue("authToken") ?? "", userId: head.queryValue("userId") ?? "",

@@ -22,7 +22,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let id: UInt64
     public let loop: EventLoop
     public let peer: SocketAddress?
-    public let listener: ListenerInfo
+    public var listener: ListenerInfo { traits.listener }
     public var handler: ConnectionHandler?
     public var state: State {
         if closed { return .closed }
@@ -33,7 +33,9 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
     /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
-    public let policy: ConnectionPolicy
+    public var policy: ConnectionPolicy { traits.policy }
+    /// Listener, policy and event sink, shared with the listener's other connections.
+    private let traits: ConnectionTraits
     /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
     /// closing) are the handler's to name; draining and lingering the connection's own.
     public internal(set) var phase: ConnectionPhase = .handshake
@@ -70,7 +72,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
     private var tlsRetryLength = 0
     var outbound = OutboundQueue()
-    let onEvent: (@Sendable (TransportEvent) -> Void)?
+    var onEvent: (@Sendable (TransportEvent) -> Void)? { traits.onEvent }
     /// The source-address slot this connection holds (released on close).
     let addressSlot: AddressQuota.Slot
 
@@ -82,21 +84,25 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
 
-    init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
-         tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
-         onEvent: (@Sendable (TransportEvent) -> Void)?) {
+    convenience init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
+                     tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
+                     onEvent: (@Sendable (TransportEvent) -> Void)?) {
+        self.init(fd: fd, id: id, loop: loop, group: group, peer: peer, tls: tls, addressSlot: addressSlot,
+                  traits: ConnectionTraits(listener: listener, policy: policy, onEvent: onEvent))
+    }
+
+    init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, tls: TLSSession?,
+         addressSlot: AddressQuota.Slot = .untracked, traits: ConnectionTraits) {
         self.fd = fd
         self.id = id
         self.loop = loop
         self.group = group
         self.peer = peer
-        self.listener = listener
         self.tls = tls
         self.tlsHandshaking = tls != nil
-        self.policy = policy
+        self.traits = traits
         self.addressSlot = addressSlot
-        self.deadline = loop.now() + policy.handshake
-        self.onEvent = onEvent
+        self.deadline = loop.now() + traits.policy.handshake
     }
 
     /// Starts watching the socket. Loop thread only.
@@ -136,9 +142,9 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public func send(_ frame: SharedBytes) -> Bool {
         loop.assertOnLoop() // per delivery: debug only; the fan-out checks once per walk in release
         guard state == .open else { return false }
-        if outbound.queuedBytes + frame.count > policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
+        if outbound.queuedBytes + frame.count > traits.policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { readPause.insert(.byOutput) }
+        if outbound.queuedBytes > traits.policy.highWatermark { readPause.insert(.byOutput) }
         loop.markDirty(self)
         return true
     }

@@ -33,6 +33,8 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     private let group: LoopGroup
     private let makeHandler: HandlerFactory
     private let onEvent: (@Sendable (TransportEvent) -> Void)?
+    /// Shared by every connection this listener accepts.
+    private let traits: ConnectionTraits
     private let acceptLoop: EventLoop
     private var watchToken = -1
     private var accepting = false
@@ -57,6 +59,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         self.spareFD = Socket.openSpare()
         self.boundAddress = Socket.localAddress(fd) ?? configuration.address
         self.info = ListenerInfo(name: boundAddress.description, isTLS: configuration.tls != nil)
+        self.traits = ConnectionTraits(listener: info, policy: configuration.policy, onEvent: onEvent)
         // Listeners take turns, so two listeners do not both load the first loop.
         self.acceptLoop = group.next()
     }
@@ -151,8 +154,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         let loop = group.next()
         let id = ids.wrappingAdd(1, ordering: .relaxed).oldValue
         let tlsContext = configuration.tls
-        let policy = configuration.policy
-        let info = self.info
+        let traits = self.traits
         let group = self.group
         let onEvent = self.onEvent
         let makeHandler = self.makeHandler
@@ -168,8 +170,8 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
                     return
                 }
             }
-            let connection = Connection(fd: fd, id: id, loop: loop, group: group, peer: peer, listener: info,
-                                        tls: session, policy: policy, addressSlot: slot, onEvent: onEvent)
+            let connection = Connection(fd: fd, id: id, loop: loop, group: group, peer: peer, tls: session,
+                                        addressSlot: slot, traits: traits)
             connection.handler = makeHandler(connection)
             connection.start()
         }

@@ -1,0 +1,43 @@
+@testable import PushBroker
+import Testing
+
+/// The per-session storage that idle memory depends on (Docs/benchmarks.md, "Idle memory per
+/// connection"): inline session ids and the one-inline-then-table subscription set.
+@Suite struct SessionMemoryTests {
+    @Test func sessionId_isFifteenURLSafeCharacters_andDiffersEachTime() {
+        let ids = (0..<200).map { _ in WAMPSession.makeSessionId() }
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        for id in ids {
+            #expect(id.utf8.count == WAMPSession.sessionIdLength)
+            #expect(id.utf8.allSatisfy(allowed.contains), "\(id)")
+        }
+        #expect(Set(ids).count == ids.count)
+    }
+
+    static func slot(_ uri: String, _ slot: Int = 0) -> SubscriptionSlot {
+        SubscriptionSlot(topic: Topic(uri: uri), group: 0, slot: slot)
+    }
+
+    @Test func subscriptions_firstInline_restInTable_removeAnyOrder() {
+        var subs = SessionSubscriptions()
+        #expect(subs.isEmpty && subs["a"] == nil)
+        subs.set(Self.slot("a"))
+        subs.set(Self.slot("b"))
+        subs.set(Self.slot("c"))
+        #expect(subs.count == 3)
+        #expect(Set(subs.uris) == ["a", "b", "c"])
+        subs.move("b", toSlot: 7)
+        subs.move("a", toSlot: 5)
+        #expect(subs["b"]?.slot == 7 && subs["a"]?.slot == 5)
+        #expect(subs.remove("a")?.slot == 5)
+        #expect(subs["a"] == nil && subs.count == 2)
+        // A URI already in the table is replaced there, not added again inline.
+        subs.set(Self.slot("b", 9))
+        #expect(subs.count == 2 && subs["b"]?.slot == 9)
+        subs.set(Self.slot("d"))
+        #expect(subs.count == 3 && Set(subs.uris) == ["b", "c", "d"])
+        #expect(subs.remove("b") != nil && subs.remove("c") != nil && subs.remove("d") != nil)
+        #expect(subs.remove("d") == nil)
+        #expect(subs.isEmpty && subs.uris.isEmpty)
+    }
+}
