@@ -103,7 +103,7 @@ let package = Package(
         ]),
         .testTarget(name: "PushServerTests", dependencies: [
             "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",
-            "PushClient", "PushStore",
+            "PushClient", "PushStore", "CSystem",
         ]),
         .testTarget(name: "LoadGeneratorTests", dependencies: [
             "LoadGeneratorCore", "PushServer", "PushConfig", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),

@@ -7,6 +7,8 @@
 // the symbol is always there, so declare it for Swift.
 extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
 #include <stdio.h>
+// malloc_usable_size: the idle-memory test reads how much heap each connection object holds.
+#include <malloc.h>
 #include <sys/ioctl.h>
 #include <linux/sockios.h>
 // Bytes written to a TCP socket that the peer has not acknowledged yet (SIOCOUTQ); -1 on error.

@@ -20,11 +20,12 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private let shared: WAMPServices.Shared
     private var services: WAMPServices { shared.services }
     private let loopBroker: LoopBroker
-    private var open = true
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks = 0
     /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
     private let sessionSlot: UserSessionQuota.Slot?
+    /// Last, so its one byte does not pad to eight between wider fields.
+    private var open = true
 
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 

@@ -36,19 +36,22 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public var policy: ConnectionPolicy { traits.policy }
     /// Listener, policy and event sink, shared with the listener's other connections.
     private let traits: ConnectionTraits
-    /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
-    /// closing) are the handler's to name; draining and lingering the connection's own.
-    public internal(set) var phase: ConnectionPhase = .handshake
-    /// Set once by `close()`; the phase is then the one the connection ended in.
-    private var closed = false
+    /// When `phase` ends (loop clock); see `enter(_:)`.
     public internal(set) var deadline: UInt64
     /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) at the
     /// last tick; fewer at the next one means the peer is slow, not stuck.
     var unsentAtDrainMark = 0
-
-    let fd: Int32
     private let group: LoopGroup
     private var watchToken = -1
+    var loopSlot = -1
+    // The small fields below are declared together: Swift lays stored properties out in
+    // declaration order, so scattered flags would each pad to 8 bytes (Docs/benchmarks.md).
+    let fd: Int32
+    /// The current phase; see `enter(_:)`. Handler phases (handshake to
+    /// closing) are the handler's to name; draining and lingering the connection's own.
+    public internal(set) var phase: ConnectionPhase = .handshake
+    /// Set once by `close()`; the phase is then the one the connection ended in.
+    private var closed = false
     /// A write hit EAGAIN: the next writable edge resumes the flush.
     private var writeBlocked = false
     /// TLS needs the socket writable (handshake or a read that must write first).
@@ -67,22 +70,20 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var readMissed = false
     /// The peer's FIN was read: nothing more to read, and lingering has nothing to wait for.
     private var inputEnded = false
-    private var tls: TLSSession?
     private var tlsHandshaking = false
+    var isDirty = false
+    /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
+    var connecting = false
+    /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
+    /// Set by the handler; loop thread only.
+    public var flushesFirst = false
+    private var tls: TLSSession?
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
     private var tlsRetryLength = 0
     var outbound = OutboundQueue()
     var onEvent: (@Sendable (TransportEvent) -> Void)? { traits.onEvent }
     /// The source-address slot this connection holds (released on close).
     let addressSlot: AddressQuota.Slot
-
-    var isDirty = false
-    var loopSlot = -1
-    /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
-    var connecting = false
-    /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
-    /// Set by the handler; loop thread only.
-    public var flushesFirst = false
 
     convenience init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
                      tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
