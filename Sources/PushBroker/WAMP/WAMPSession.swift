@@ -20,6 +20,9 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private var open = true
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks = 0
+    /// Undeclared topics this session subscribed to (by hash): they count toward the cap too, so
+    /// a flood of them ends like any other cap breach (Docs/security.md). Never removed.
+    private var undeclared: Set<Int> = []
     /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
     private let sessionSlot: UserSessionQuota.Slot?
 
@@ -83,14 +86,11 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
 
     private func subscribe(_ spelling: String) {
         let uri = prefixes.resolve(spelling)
-        guard let resolved = services.broker.categories.resolve(uri) else {
-            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
-            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
-            return
-        }
+        let resolved = services.broker.categories.resolve(uri)
         // WAMP v1 has no error reply to SUBSCRIBE, so a session past its cap is closed (1008):
         // silently dropping would recreate the legacy "subscribed but nothing arrives".
-        if subscriptions[uri] == nil && subscriptions.count + pendingChecks >= services.maxSubscriptionsPerSession {
+        let counted = resolved == nil ? !undeclared.contains(uri.hashValue) : subscriptions[uri] == nil
+        if counted && subscriptions.count + pendingChecks + undeclared.count >= services.maxSubscriptionsPerSession {
             services.counters.subscriptionLimitReached()
             if let suppressed = services.counters.logThrottle.admit("subscriptions_per_session") {
                 services.log.info("session closed: too many subscriptions", metadata: [
@@ -98,6 +98,12 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
                     "key": "limits.maxSubscriptionsPerSession", "suppressed": "\(suppressed)"])
             }
             close(.policyViolation, reason: "too many subscriptions (limit \(services.maxSubscriptionsPerSession))")
+            return
+        }
+        guard let resolved else {
+            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
+            undeclared.insert(uri.hashValue)
+            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri.prefix(120))"])
             return
         }
         guard let command = services.broker.categories.category(resolved.category)?.accessCheckCommand,
