@@ -21,6 +21,9 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     /// Requests answered concurrently per connection (pipelining); more wait unread.
     package static let maxInFlight = 64
+    /// Requests one connection may start per loop turn; the rest wait for the next turn, so
+    /// peers that pipeline without end cannot spend a turn among themselves (Docs/security.md).
+    package static let maxRequestsPerTurn = 8
 
     private let context: ServerContext
     private var parser: HTTPParser
@@ -31,6 +34,10 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
     private var stopParsing = false
     private var readingPaused = false
+    /// The loop turn `startedThisTurn` counts for; `yielded` while waiting for the next turn.
+    private var budgetTurn: UInt64 = 0
+    private var startedThisTurn = 0
+    private var yielded = false
 
     package init(context: ServerContext) {
         self.context = context
@@ -74,8 +81,17 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     private func processBufferedRequests(_ connection: Connection) {
+        if connection.loop.turn != budgetTurn {
+            budgetTurn = connection.loop.turn
+            startedThisTurn = 0
+        }
         while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
-                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
+                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested && !yielded {
+            if startedThisTurn >= Self.maxRequestsPerTurn {
+                if parser.hasBufferedBytes { yieldTurn(connection) }
+                break
+            }
+            startedThisTurn += 1
             let request: HTTPRequest
             do {
                 guard let next = try parser.next() else { break }
@@ -113,6 +129,19 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         }
         if busy && connection.phase != .busy { connection.enter(.busy) }
         sendReadyResponses(connection)
+    }
+
+    /// The turn's budget is spent with requests still buffered: read nothing more (the parser
+    /// holds at most what was read so far) and go on in the next turn, after the others.
+    private func yieldTurn(_ connection: Connection) {
+        yielded = true
+        connection.pauseReading()
+        connection.loop.executeNextTurn { [self] in
+            yielded = false
+            guard connection.state == .open, connection.handler === self else { return }
+            if !readingPaused { connection.resumeReading() }
+            processRequests(connection)
+        }
     }
 
     /// Writes the answers that are ready at the head of the pipeline, in order.
