@@ -53,7 +53,8 @@ public final class Server: Sendable {
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
         publisher = Publisher(broker: broker, bus: InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
-        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
+        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent, maxQueued: config.accessCheck.maxQueued,
+                                          maxQueuedPerKey: config.accessCheck.maxQueuedPerUser)
         let verifier = config.auth.verifyCommand.map { [verifierRunner] in
             ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
                                   cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: verifierRunner)
@@ -65,7 +66,8 @@ public final class Server: Sendable {
         authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
         authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
         let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
-                                    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession)
+                                    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
+                                    maxPendingChecksPerSession: config.accessCheck.maxPendingPerSession)
         let store = self.store
         let broker = self.broker
         let publisher = self.publisher

@@ -111,20 +111,37 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
             return
         }
+        // A subscribe that cannot be checked is refused where the client sees it (WAMP v1 has
+        // no error reply): 1013 "try again later", never a silent drop (Docs/security.md).
+        guard pendingChecks < services.maxPendingChecksPerSession else {
+            return refuseUncheckable(queueFull: false, "too many access checks in flight (limit \(services.maxPendingChecksPerSession))")
+        }
         // The access check runs a process: off the loop, then back onto it.
         let loop = socket.connection.loop
         pendingChecks += 1
-        checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
+        checker.decide(command: command, userId: userId, params: resolved.params) { [self] decision in
             loop.execute { [self] in
                 pendingChecks -= 1
                 guard open else { return }
-                if admitted {
+                switch decision {
+                case .allowed:
                     _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
-                } else {
-                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+                case .unavailable:
+                    refuseUncheckable(queueFull: true, "access checks are busy")
+                case .denied, .failed:
+                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri.prefix(120))"])
                 }
             }
         }
+    }
+
+    private func refuseUncheckable(queueFull: Bool, _ why: String) {
+        services.counters.accessCheckUnavailable(queueFull: queueFull)
+        if let suppressed = services.counters.logThrottle.admit("access_check_unavailable") {
+            services.log.info("session closed: subscription could not be checked", metadata: [
+                "session": "\(sessionId)", "user": "\(userId)", "reason": "\(why)", "suppressed": "\(suppressed)"])
+        }
+        close(.tryAgainLater, reason: "try again later: \(why)")
     }
 
     private func publish(_ spelling: String, _ event: JSONValue, _ options: WAMPPublishOptions) {
@@ -173,14 +190,17 @@ package struct WAMPServices: Sendable {
     package let counters: Counters
     package let log: Logger
     package var maxSubscriptionsPerSession = 256
+    /// Access checks one session may have unanswered (`accessCheck.maxPendingPerSession`).
+    package var maxPendingChecksPerSession = 32
 
     package init(broker: Broker, publisher: Publisher, accessChecker: AccessChecker?, counters: Counters, log: Logger,
-                 maxSubscriptionsPerSession: Int = 256) {
+                 maxSubscriptionsPerSession: Int = 256, maxPendingChecksPerSession: Int = 32) {
         self.broker = broker
         self.publisher = publisher
         self.accessChecker = accessChecker
         self.counters = counters
         self.log = log
         self.maxSubscriptionsPerSession = maxSubscriptionsPerSession
+        self.maxPendingChecksPerSession = maxPendingChecksPerSession
     }
 }
