@@ -24,6 +24,8 @@ public final class Server: Sendable {
     /// Separate pools, so a flood of verifier runs cannot hold up subscriptions' access checks.
     let verifierRunner: CommandRunner
     let accessCheckRunner: CommandRunner
+    /// Returns freed heap to the system once many connections have closed (Docs/benchmarks.md).
+    let memoryTrimmer: MemoryTrimmer
     let revocations: RevocationWatcher
     /// The one entry point for publications (`Publisher` → the bus → the broker).
     let publisher: Publisher
@@ -50,6 +52,7 @@ public final class Server: Sendable {
                           addressQuota: AddressQuota(limit: config.limits.maxConnectionsPerAddress,
                                                      exemptLoopback: config.limits.addressLimitsExemptLoopback),
                           clock: clock)
+        memoryTrimmer = MemoryTrimmer(group: group)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
         publisher = Publisher(broker: broker, bus: InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
@@ -88,7 +91,8 @@ public final class Server: Sendable {
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
+            let health = HealthCheck(store: store)
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in health.respond(respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
@@ -164,6 +168,7 @@ public final class Server: Sendable {
     public func start() throws(StartupError) {
         do { try revocations.start() } catch { throw StartupError("cannot read the token table: \(error)") }
         for module in modules { try module.start() }
+        memoryTrimmer.start()
         for listener in listeners {
             listener.start()
             log.info("listening", metadata: ["address": "\(listener.boundAddress)", "tls": "\(listener.info.isTLS)"])
@@ -181,6 +186,7 @@ public final class Server: Sendable {
     /// Work already queued on the store (a committing webhook, say) finishes before it closes.
     public func stop(gracePeriod: Double = 3) {
         for listener in listeners { listener.stop() }
+        memoryTrimmer.stop()
         revocations.stop()
         for module in modules.reversed() { module.stop() }
         broker.closeAllSessions(reason: "server shutting down")
@@ -235,20 +241,6 @@ public final class Server: Sendable {
         }
         do { return try TLSContext.server(certificateChainPath: cert, privateKeyPath: key) } catch {
             throw StartupError(error.description)
-        }
-    }
-}
-
-
-enum HealthRoute {
-    /// 200 when the store accepts a write transaction, 503 otherwise.
-    static func check(_ store: StoreService, _ respond: @escaping Respond) {
-        store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
-            switch result {
-            case .success: respond(.json(200, #"{"status":"ok"}"#))
-            case .failure(let error):
-                respond(.error(HTTPError(status: 503, code: "store_unavailable", message: "The database is not writable: \(error).")))
-            }
         }
     }
 }

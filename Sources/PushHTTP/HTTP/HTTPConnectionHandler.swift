@@ -24,6 +24,10 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     /// Requests one connection may start per loop turn; the rest wait for the next turn, so
     /// peers that pipeline without end cannot spend a turn among themselves (Docs/security.md).
     package static let maxRequestsPerTurn = 8
+    /// Answers a peer may leave untaken (ours queued plus the kernel's) before its next
+    /// request waits: a peer that pipelines and never reads stops costing work here, well
+    /// before the connection's output watermark (the kernel's buffer hides a lot).
+    package static let maxUntakenAnswerBytes = 64 * 1024
 
     private let context: ServerContext
     private var parser: HTTPParser
@@ -38,6 +42,8 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     private var budgetTurn: UInt64 = 0
     private var startedThisTurn = 0
     private var yielded = false
+    /// Waiting for the peer to take its answers (checked again on each tick).
+    private var waitingForPeer = false
 
     package init(context: ServerContext) {
         self.context = context
@@ -58,6 +64,13 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     package func connectionDidClose(_ connection: Connection) {}
+
+    package func connectionTick(_ connection: Connection, now: UInt64) {
+        guard waitingForPeer, connection.unsentBytes <= Self.maxUntakenAnswerBytes / 2 else { return }
+        waitingForPeer = false
+        if !readingPaused && !yielded { connection.resumeReading() }
+        processRequests(connection)
+    }
 
     /// Set while `processRequests` runs: an answer computed inline calls back into it, and with
     /// thousands of pipelined requests that recursion would overflow the stack.
@@ -85,8 +98,12 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
             budgetTurn = connection.loop.turn
             startedThisTurn = 0
         }
+        if !waitingForPeer && parser.hasBufferedBytes && connection.unsentBytes > Self.maxUntakenAnswerBytes {
+            waitingForPeer = true
+            connection.pauseReading()
+        }
         while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
-                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested && !yielded {
+                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested && !yielded && !waitingForPeer {
             if startedThisTurn >= Self.maxRequestsPerTurn {
                 if parser.hasBufferedBytes { yieldTurn(connection) }
                 break
@@ -139,7 +156,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         connection.loop.executeNextTurn { [self] in
             yielded = false
             guard connection.state == .open, connection.handler === self else { return }
-            if !readingPaused { connection.resumeReading() }
+            if !readingPaused && !waitingForPeer { connection.resumeReading() }
             processRequests(connection)
         }
     }
@@ -160,7 +177,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         }
         if readingPaused && inFlight.count < Self.maxInFlight && !upgrading {
             readingPaused = false
-            connection.resumeReading()
+            if !yielded && !waitingForPeer { connection.resumeReading() }
         }
         if progressed { processRequests(connection) }
     }
