@@ -1,6 +1,6 @@
 import PushCodec
 
-/// The attacker of issue 15, row H3: a WebSocket session that declares a CURIE prefix for a
+/// The topic-lookup attacker (Docs/security.md, "did you mean"): a WebSocket session that declares a CURIE prefix for a
 /// long, mistyped topic, then sends subscribes to distinct undeclared topics and
 /// `urn:wamp-push:topic` CALLs on them as fast as the server takes them. It reads and discards
 /// every answer; the driver opens a new one when the server closes it (as a real attacker would).

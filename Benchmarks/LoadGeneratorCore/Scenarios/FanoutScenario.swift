@@ -27,7 +27,7 @@ public struct FanoutOptions: Sendable {
     /// Restricts event `seq` to one user's sessions (`"userId"` in the body): lets tests make
     /// the server withhold one event from chosen subscribers.
     public var targetUser: (@Sendable (Int64) -> String?)?
-    /// Attackers (issue 15, H3) sending undeclared subscribes and topic CALLs on a long CURIE
+    /// Attackers (Docs/benchmarks.md, "Topic lookups under attack") sending undeclared subscribes and topic CALLs on a long CURIE
     /// while the subscribers measure; each is replaced when the server closes it. Plain ws only.
     public var attackers = 0
     /// Length of the attackers' CURIE expansion (a near miss of `WhatsApp`).

@@ -7,7 +7,7 @@ import PushStore
 ///
 /// The probe takes the database's write lock, and anyone may ask, pipelined, as fast as they
 /// like: concurrent requests share one probe and its answer is kept for `cacheSeconds`, so a
-/// flood of health checks costs one store round trip a second instead of one each (issue 15,
+/// flood of health checks costs one store round trip a second instead of one each (the
 /// slow-reader soak in Docs/benchmarks.md).
 final class HealthCheck: Sendable {
     enum Status: Sendable, Equatable {
