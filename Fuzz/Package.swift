@@ -15,7 +15,11 @@ let package = Package(
         fuzzTarget("FuzzWebSocket", "PushCodec"),
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
+        fuzzTarget("FuzzRESP", "PushCodec"),
         fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
+        fuzzTarget("FuzzHandshake", "PushCodec"),
+        fuzzTarget("FuzzClientFrames", "PushClient", "PushCodec"),
+        fuzzTarget("FuzzConfig", "PushServer", "PushConfig", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )

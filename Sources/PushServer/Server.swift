@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import PushBroker
+import PushCluster
 import PushCodec
 import PushConfig
+import PushEspo
 import PushHTTP
 import PushObservability
 import PushStore
@@ -17,6 +19,8 @@ public final class Server: Sendable {
     public let counters: Counters
     public let group: LoopGroup
     public let listeners: [Listener]
+    /// The connection cap in force and how the open-file limit set it (logged at start).
+    public let connectionBudget: ConnectionBudget
     let context: ServerContext
     let broker: Broker
     let authenticator: TokenAuthenticator
@@ -33,6 +37,8 @@ public final class Server: Sendable {
     let modules: [any ServerModule]
     /// The WhatsApp module, always on today (its routes answer 503 until an upstream is set).
     let whatsApp: WhatsAppServerModule
+    /// This node of a cluster (`cluster.redis`); nil: one node, no Redis.
+    let cluster: ClusterNode?
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -54,7 +60,12 @@ public final class Server: Sendable {
                           clock: clock)
         memoryTrimmer = MemoryTrimmer(group: group)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
-        publisher = Publisher(broker: broker, bus: InProcessBus(broker: broker), metrics: counters.metrics, log: log)
+        if config.cluster.redis != nil {
+            cluster = try ClusterNode(config: config, broker: broker, group: group, store: store, metrics: counters.metrics, log: log)
+        } else {
+            cluster = nil
+        }
+        publisher = Publisher(broker: broker, bus: cluster?.bus ?? InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
         accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent, maxQueued: config.accessCheck.maxQueued,
                                           maxQueuedPerKey: config.accessCheck.maxQueuedPerUser)
@@ -67,16 +78,24 @@ public final class Server: Sendable {
                             timeoutSeconds: config.accessCheck.timeoutSeconds, runner: accessCheckRunner)
             : nil
         authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
-        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
+        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, shared: cluster, log: log)
         let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
                                     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
+                                    maxTopicBytes: config.limits.maxTopicBytes,
+                                    maxPrefixesPerSession: config.limits.maxPrefixesPerSession,
                                     maxPendingChecksPerSession: config.accessCheck.maxPendingPerSession)
         let store = self.store
         let broker = self.broker
         let publisher = self.publisher
         let authenticator = self.authenticator
         let authQuotas = self.authQuotas
+        let cluster = self.cluster
         let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
+            authenticator.invalidate(tokenHashes: hashes)
+            broker.closeSessions(tokenHashes: hashes)
+            cluster?.announceRevocation(hashes)
+        }
+        cluster?.onRemoteRevocation { hashes in
             authenticator.invalidate(tokenHashes: hashes)
             broker.closeSessions(tokenHashes: hashes)
         }
@@ -84,14 +103,22 @@ public final class Server: Sendable {
         let metrics = counters.metrics
         let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
         whatsApp = try WhatsAppServerModule(moduleContext)
-        modules = [whatsApp]
+        var enabled: [any ServerModule] = []
+        // In a cluster the WhatsApp module runs on one node only (Docs/cluster.md).
+        if let cluster { enabled.append(cluster) }
+        let whatsAppHere = cluster.map { $0.nodeId == config.cluster.whatsAppNode } ?? true
+        enabled.append(whatsAppHere ? whatsApp : WhatsAppElsewhere(node: config.cluster.whatsAppNode))
+        // EspoCRM's ZeroMQ ingress, only when espo.zeroMQ is set (Docs/espocrm.md).
+        if config.espo.zeroMQ != nil { enabled.append(try EspoZeroMQModule(moduleContext)) }
+        modules = enabled
         let modules = self.modules
         let loops = group
+        let logThrottle = counters.logThrottle
         let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            let health = HealthCheck(store: store)
+            let health = HealthCheck(store: store, cluster: cluster, log: log, throttle: logThrottle)
             r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in health.respond(respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
@@ -107,7 +134,7 @@ public final class Server: Sendable {
             })
             r.add("POST", "/internal/publish", .backend, InternalPublishRoute(publisher: publisher))
             r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store))
-            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked))
+            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked, cluster: cluster))
             for module in modules { module.registerRoutes(r) }
             // Development tools: open to anyone, so they exist only while switched on.
             if config.diagnostics.echo { r.upgrade("/echo", .anyone, EchoRoute()) }
@@ -128,7 +155,10 @@ public final class Server: Sendable {
                 log.info("TLS handshake failed", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
             case .connectionLimitReached(let limit):
                 counters.connectionLimitReached()
-                log.warning("connection refused: limit reached", metadata: ["limit": "\(limit)"])
+                if let suppressed = counters.logThrottle.admit("connection_limit") {
+                    log.warning("connection refused: limit reached", metadata: [
+                        "limit": "\(limit)", "key": "limits.maxConnections", "suppressed": "\(suppressed)"])
+                }
             case .addressLimitReached(let peer, let limit):
                 counters.addressLimitReached()
                 if let suppressed = counters.logThrottle.admit("connections_per_address") {
@@ -142,7 +172,15 @@ public final class Server: Sendable {
                         "phase": "\(phase.rawValue)", "peer": "\(peer)", "suppressed": "\(suppressed)"])
                 }
             case .acceptFailed(let reason):
-                log.error("accept failed", metadata: ["reason": "\(reason)"])
+                if let suppressed = counters.logThrottle.admit("accept_failed") {
+                    log.error("accept failed", metadata: ["reason": "\(reason)", "suppressed": "\(suppressed)"])
+                }
+            case .acceptExhausted(let reason, let refusedOne):
+                if refusedOne { counters.connectionLimitReached() }
+                if let suppressed = counters.logThrottle.admit("accept_exhausted") {
+                    log.error("accept failed: out of descriptors, refusing connections", metadata: [
+                        "reason": "\(reason)", "key": "limits.reservedDescriptors", "suppressed": "\(suppressed)"])
+                }
             }
         }
         for spec in config.listeners {
@@ -163,10 +201,20 @@ public final class Server: Sendable {
             }
         }
         listeners = bound
+        // Measured last, with the store, loops and listeners open: what is left is for connections.
+        let budget = ConnectionBudget.measure(configured: config.limits.maxConnections, reserve: config.limits.reservedDescriptors)
+        if let problem = budget.problem { throw StartupError(problem) }
+        group.limitConnections(to: budget.cap)
+        connectionBudget = budget
     }
 
     public func start() throws(StartupError) {
         do { try revocations.start() } catch { throw StartupError("cannot read the token table: \(error)") }
+        let budget = connectionBudget
+        log.info("connection limit", metadata: [
+            "maxConnections": "\(budget.cap)", "configured": "\(budget.configured)", "openFileLimit": "\(budget.openFileLimit)",
+            "openAtStart": "\(budget.inUse)", "reservedDescriptors": "\(budget.reserve)",
+            "setBy": "\(budget.limitedByDescriptors ? "open-file limit" : "limits.maxConnections")"])
         for module in modules { try module.start() }
         memoryTrimmer.start()
         for listener in listeners {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import PushEspo
 import PushServer
 import Synchronization
 
@@ -13,8 +14,11 @@ struct Serve: ParsableCommand {
     @Flag(name: .long, help: "On first start with an empty token table, create a token for user admin and print it (make run does this).")
     var devToken = false
 
+    @Option(name: .long, help: "Serve this EspoCRM installation as its websocket.php did (the espo-config result; --config and flags still override).")
+    var espoRoot: String?
+
     func run() throws {
-        let config = try options.resolve()
+        let config = try options.resolve(base: try espoRoot.map { try EspoConfigCommand.derive(root: $0, php: "php").config })
         let log = Logging.make(level: config.logLevel)
         let server: Server
         do { server = try Server(config: config, log: log) } catch {

@@ -43,7 +43,14 @@ import Testing
         (#"{"auth":{"verifyCommand":"php command.php AuthTokenCheck"}}"#, "auth.verifyCommand"),
         (#"{"logLevel":"loud"}"#, "logLevel"),
         (#"{"publishSecret":""}"#, "publishSecret"),
-        (#"{"cluster":{"redis":"redis://127.0.0.1"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":"http://127.0.0.1"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":"redis://:pw@host:0"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":7}}"#, "cluster.redis"),
+        (#"{"cluster":{"channelPrefix":""}}"#, "cluster.channelPrefix"),
+        (#"{"cluster":{"channelPrefix":"a b"}}"#, "cluster.channelPrefix"),
+        (#"{"cluster":{"nodeId":"node/1"}}"#, "cluster.nodeId"),
+        (#"{"cluster":{"whatsAppNode":""}}"#, "cluster.whatsAppNode"),
+        (#"{"cluster":{"redis":"redis://x","sentinel":1}}"#, "cluster.sentinel"),
         (#"{"limits":{"drainTimeoutSeconds":0}}"#, "limits.drainTimeoutSeconds"),
         (#"{"limits":{"idleTimeoutSeconds":"long"}}"#, "limits.idleTimeoutSeconds"),
         (#"{"limits":{"maxSubscriptionsPerSession":-1}}"#, "limits.maxSubscriptionsPerSession"),
@@ -91,5 +98,41 @@ import Testing
         #expect(config.limits.pingIntervalSeconds == 2.5)
         #expect(config.diagnostics.echo)
         #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WAMP_PUSH_MAX_CONNECTIONS": "many"], to: &config) }
+    }
+
+    /// Found by the config fuzz target: a value with a control character made a refusal that is
+    /// not one line (a newline splits it, an escape sequence repaints the terminal).
+    @Test func refusal_isOneLine_whateverTheInputHolds() throws {
+        var config = ServerConfig()
+        do {
+            try ConfigLoader.apply(environment: ["WAMP_PUSH_LISTEN": "127.0.0.1:9000, tls://[::1]:\u{19}443"], to: &config)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == "WAMP_PUSH_LISTEN")
+            #expect(error.description.contains("[::1]:\\u{19}443"), "\(error.description)")
+            #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
+        }
+        do {
+            _ = try load(#"{"lim\nits\u001b[2J":1}"#)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == "lim\nits\u{1B}[2J")
+            #expect(error.description.hasPrefix(#"invalid config: lim\nits\u{1B}[2J: unknown key"#), "\(error.description)")
+        }
+    }
+
+    @Test func cluster_loadsFromFileEnvironment_andTheMessageHidesThePassword() throws {
+        var config = try load(#"{"cluster":{"redis":"redis://:pw@10.0.0.5:6380/2","channelPrefix":"crm-a","nodeId":"node-1","whatsAppNode":"node-1"}}"#)
+        #expect(config.cluster.redis == "redis://:pw@10.0.0.5:6380/2")
+        #expect(config.cluster.channelPrefix == "crm-a" && config.cluster.nodeId == "node-1" && config.cluster.whatsAppNode == "node-1")
+        try ConfigLoader.apply(environment: ["WAMP_PUSH_CLUSTER_REDIS": "rediss://redis.internal", "WAMP_PUSH_CLUSTER_NODE_ID": "node-2"], to: &config)
+        #expect(config.cluster.redis == "rediss://redis.internal" && config.cluster.nodeId == "node-2")
+        try ConfigLoader.validate(config)
+        do {
+            _ = try load(#"{"cluster":{"redis":"redis://:hunter2@host:99999"}}"#)
+            Issue.record("a bad port was accepted")
+        } catch {
+            #expect(error.description == "invalid config: cluster.redis: redis URL has port '99999'; expected 1-65535")
+        }
     }
 }

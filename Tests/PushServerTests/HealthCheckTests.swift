@@ -1,5 +1,7 @@
 import Foundation
+import Logging
 import PushCodec
+import PushObservability
 import PushStore
 import Synchronization
 import Testing
@@ -12,7 +14,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try StoreService(path: directory + "/h.sqlite")
-        let health = HealthCheck(store: store, cacheSeconds: 3600)
+        let health = HealthCheck(store: store, log: Logger(label: "test"), throttle: LogThrottle(), cacheSeconds: 3600)
         let answered = Mutex<[Int]>([])
         for _ in 0..<500 { health.respond { response in answered.withLock { $0.append(response.status) } } }
         #expect(eventually { answered.withLock { $0.count } == 500 })

@@ -15,6 +15,8 @@ import PushCodec
 /// reading until the peer has taken it down to the low watermark — so a peer that sends and
 /// never reads holds at most about one watermark of output and one read of input.
 public final class Connection: LoopWatcher, @unchecked Sendable {
+    /// The coarse view of `phase` that callers test (`state == .open`): one stored value, the
+    /// phase, decides both, so they cannot disagree.
     public enum State: Equatable { case open, draining, lingering, closed }
 
     public let id: UInt64
@@ -22,29 +24,47 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let peer: SocketAddress?
     public let listener: ListenerInfo
     public var handler: ConnectionHandler?
-    public private(set) var state: State = .open
+    public var state: State {
+        if closed { return .closed }
+        switch phase {
+        case .draining: return .draining
+        case .lingering: return .lingering
+        case .handshake, .busy, .idle, .established, .closing: return .open
+        }
+    }
     /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
     public let policy: ConnectionPolicy
-    /// The phase and when it ends (loop clock); see `enter(_:)`.
+    /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
+    /// closing) are the handler's to name; draining and lingering the connection's own.
     public private(set) var phase: ConnectionPhase = .handshake
+    /// Set once by `close()`; the phase is then the one the connection ended in.
+    private var closed = false
     public private(set) var deadline: UInt64
     /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) at the
     /// last tick; fewer at the next one means the peer is slow, not stuck.
     private var unsentAtDrainMark = 0
 
-    private let fd: Int32
+    let fd: Int32
     private let group: LoopGroup
     private var watchToken = -1
     /// A write hit EAGAIN: the next writable edge resumes the flush.
     private var writeBlocked = false
     /// TLS needs the socket writable (handshake or a read that must write first).
     private var tlsWantsWritable = false
-    /// Why reading is paused: the handler asked, and/or output is above the high watermark.
-    private var pausedByHandler = false
-    private var pausedByOutput = false
-    private var readPaused: Bool { pausedByHandler || pausedByOutput }
+    /// Why reading is paused; it resumes once no reason is left.
+    private struct ReadPause: OptionSet {
+        let rawValue: UInt8
+        /// The handler asked (`pauseReading`), e.g. while a token check runs off the loop.
+        static let byHandler = ReadPause(rawValue: 1)
+        /// Output is above the high watermark: the peer is not taking what we send.
+        static let byOutput = ReadPause(rawValue: 2)
+    }
+    private var readPause: ReadPause = []
+    private var readPaused: Bool { !readPause.isEmpty }
     /// Input arrived (an edge fired) while reads were paused: read when resumed.
     private var readMissed = false
+    /// The peer's FIN was read: nothing more to read, and lingering has nothing to wait for.
+    private var inputEnded = false
     private var tls: TLSSession?
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
@@ -56,6 +76,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     var isDirty = false
     var loopSlot = -1
+    /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
+    var connecting = false
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
@@ -85,9 +107,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if watchToken < 0 { close() }
     }
 
-    func loopReadable() { handleReadable() }
+    func loopReadable() {
+        if connecting { finishConnect() }
+        handleReadable()
+    }
 
     func loopWritable() {
+        if connecting { finishConnect() }
         if tlsWantsWritable {
             tlsWantsWritable = false
             if tlsHandshaking { driveTLSHandshake(); return }
@@ -112,7 +138,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         guard state == .open else { return false }
         if outbound.queuedBytes + frame.count > policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
+        if outbound.queuedBytes > policy.highWatermark { readPause.insert(.byOutput) }
         loop.markDirty(self)
         return true
     }
@@ -124,17 +150,17 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         loop.preconditionOnLoop()
         guard state == .open || state == .draining else { return }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
+        if outbound.queuedBytes > policy.highWatermark { readPause.insert(.byOutput) }
         loop.markDirty(self)
     }
 
     /// True while output is above the high watermark: a handler with buffered input (pipelined
     /// requests) should not answer more until `connectionOutputDrained` is called.
-    public var isOutputCongested: Bool { pausedByOutput }
+    public var isOutputCongested: Bool { readPause.contains(.byOutput) }
 
     private func outputDrained() {
-        guard pausedByOutput, outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }
-        pausedByOutput = false
+        guard readPause.contains(.byOutput), outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }
+        readPause.remove(.byOutput)
         readingMayResume()
         handler?.connectionOutputDrained(self)
     }
@@ -211,13 +237,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public func pauseReading() {
         loop.preconditionOnLoop()
         guard state != .closed else { return }
-        pausedByHandler = true
+        readPause.insert(.byHandler)
     }
 
     public func resumeReading() {
         loop.preconditionOnLoop()
-        guard pausedByHandler, state != .closed else { return }
-        pausedByHandler = false
+        guard readPause.contains(.byHandler), state != .closed else { return }
+        readPause.remove(.byHandler)
         readingMayResume()
     }
 
@@ -232,7 +258,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     }
 
     private func handleReadable() {
-        guard state != .closed else { return }
+        guard state != .closed, !inputEnded else { return }
         if readPaused {
             readMissed = true
             return
@@ -275,7 +301,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    private func driveTLSHandshake() {
+    func driveTLSHandshake() {
         guard let tls else { return }
         switch tls.handshake() {
         case .complete:
@@ -291,8 +317,12 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
+    /// End of input. A half-close is not the end of the connection: the handler may still owe
+    /// answers (HTTP), and a draining connection still has its last output to write.
     private func peerClosed() {
-        close()
+        guard state == .open || state == .draining else { return close() }
+        inputEnded = true
+        if state == .open && handler?.connectionInputEnded(self) != true { close() }
     }
 
     // MARK: Closing
@@ -302,7 +332,6 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public func closeAfterFlush() {
         loop.preconditionOnLoop()
         guard state == .open else { return }
-        state = .draining
         setPhase(.draining)
         unsentAtDrainMark = unsentBytes
         if outbound.isEmpty && !isDirty { beginLinger() } else { loop.markDirty(self) }
@@ -310,13 +339,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     private func beginLinger() {
         guard state == .draining else { return }
-        state = .lingering
         setPhase(.lingering)
         tls?.shutdown()
         Socket.shutdownWrite(fd)
+        // The peer's FIN came already and every byte it sent was read: closing now sends no reset.
+        if inputEnded { return close() }
         if readPaused {
-            pausedByHandler = false
-            pausedByOutput = false
+            readPause = []
             // Drain what arrived while paused, so the peer's FIN is seen.
             loop.execute { self.handleReadable() }
         }
@@ -369,8 +398,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Closes now; queued output is dropped. Idempotent.
     public func close() {
         loop.preconditionOnLoop()
-        guard state != .closed else { return }
-        state = .closed
+        guard !closed else { return }
+        closed = true
         loop.unregister(self)
         loop.unwatch(watchToken)
         watchToken = -1
