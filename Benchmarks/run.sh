@@ -221,6 +221,7 @@ else
     CASES+=(
         "latency-10000-10|latency --subscribers 10000 --rate 10 --seconds 10|120|both"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 10|60|both"
+        "latency-1000-10-topic-attack|latency --subscribers 1000 --rate 10 --seconds 10 --attackers 8|60|wp"
         "idle-$IDLE_MAX-ws|idle --connections $IDLE_MAX --sources 4 --settle-seconds 8|300|both"
         "idle-$IDLE_MAX-wss|idle --connections $IDLE_MAX --sources 4 --tls --settle-seconds 8|300|wp"
         "handshake-ws|handshake --seconds 5 --concurrency 64|60|both"

@@ -35,12 +35,17 @@ struct LatencyCommand: ParsableCommand {
     @Option(help: "Publish for this many seconds.") var seconds = 10.0
     @Option(help: "Size of each published JSON object in bytes.") var payload = 64
     @Option(help: "Connections in their handshake at once while subscribing.") var connectConcurrency = 256
+    @Option(help: "Attackers sending undeclared subscribes and urn:wamp-push:topic CALLs meanwhile (plain ws).")
+    var attackers = 0
+    @Option(help: "Length of the attackers' CURIE prefix expansion, in bytes.") var attackPrefixBytes = 2048
 
     func run() throws {
         guard rate > 0 else { throw ValidationError("--rate must be positive") }
         let target = try common.target()
-        let options = FanoutOptions(subscribers: subscribers, payloadBytes: payload, seconds: seconds, rate: rate,
+        var options = FanoutOptions(subscribers: subscribers, payloadBytes: payload, seconds: seconds, rate: rate,
                                     window: 1_000_000, connectConcurrency: connectConcurrency, name: "latency")
+        options.attackers = max(0, attackers)
+        options.attackPrefixBytes = max(1, attackPrefixBytes)
         try common.emit(try runScenario { () throws(BenchError) in try FanoutScenario.run(target, options) })
     }
 }

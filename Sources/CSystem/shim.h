@@ -15,4 +15,7 @@ extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int fl
 static inline int wp_unsent_bytes(int fd) { int n = 0; return ioctl(fd, SIOCOUTQ, &n) == 0 ? n : -1; }
 // Line-buffered stdout even when piped, so printed URLs and tokens appear at once.
 static inline void wp_line_buffer_stdout(void) { setvbuf(stdout, NULL, _IOLBF, 0); }
+#include <malloc.h>
+// Returns the free pages of every malloc arena to the system (see MemoryTrimmer).
+static inline void wp_malloc_trim(void) { malloc_trim(0); }
 #endif

@@ -117,6 +117,12 @@ public struct ServerConfig: Sendable, Equatable {
         public var timeoutSeconds = 5.0
         /// Access-check processes at once (a pool apart from the verifier's).
         public var maxConcurrent = 8
+        /// Checks waiting for a process, in all (served round robin by user, Docs/security.md).
+        public var maxQueued = 1_000
+        /// Checks one user may have waiting; past it a subscribe is refused (close 1013).
+        public var maxQueuedPerUser = 100
+        /// Checks one session may have unanswered; past it a subscribe is refused (close 1013).
+        public var maxPendingPerSession = 32
         public init() {}
     }
 

@@ -39,6 +39,12 @@ public final class Counters: Sendable {
     package func addressLimitReached() { addressRefusals.add(1, ordering: .relaxed); metrics.addressLimitRefusals.increment() }
     package func deadlinePassed(_ phase: ConnectionPhase) { deadlines.add(1, ordering: .relaxed); metrics.deadlinePassed(phase) }
     package func subscriptionLimitReached() { subscriptionRefusals.add(1, ordering: .relaxed); metrics.subscriptionLimitRefusals.increment() }
+    /// A subscribe whose access check could not run: the queue was full, or the session had
+    /// too many checks in flight.
+    package func accessCheckUnavailable(queueFull: Bool) {
+        subscriptionRefusals.add(1, ordering: .relaxed)
+        (queueFull ? metrics.accessCheckQueueFullRefusals : metrics.accessChecksInFlightRefusals).increment()
+    }
 
     public func handshakes(_ outcome: HandshakeOutcome) -> Int {
         switch outcome {

@@ -19,6 +19,8 @@ package final class ServerMetrics: Sendable {
     package let eventsPublished, eventsDelivered, slowConsumers: Counter
     package let tlsHandshakeFailures, malformedRequests, connectionLimitRefusals: Counter
     package let addressLimitRefusals, subscriptionLimitRefusals: Counter
+    /// Subscribes refused because their access check could not run (queue full, session's cap).
+    package let accessCheckQueueFullRefusals, accessChecksInFlightRefusals: Counter
     private let deadlineCounters: [ConnectionPhase: Counter]
 
     // Gauges set when scraped.
@@ -39,7 +41,9 @@ package final class ServerMetrics: Sendable {
         malformedRequests = counter("wamp_push_http_rejected_total")
         connectionLimitRefusals = counter("wamp_push_connections_refused_total")
         addressLimitRefusals = counter("wamp_push_connections_refused_per_address_total")
-        subscriptionLimitRefusals = counter("wamp_push_subscriptions_refused_total")
+        subscriptionLimitRefusals = counter("wamp_push_subscriptions_refused_total", [("reason", "limit")])
+        accessCheckQueueFullRefusals = counter("wamp_push_subscriptions_refused_total", [("reason", "access_check_queue_full")])
+        accessChecksInFlightRefusals = counter("wamp_push_subscriptions_refused_total", [("reason", "access_checks_in_flight")])
         var deadlines: [ConnectionPhase: Counter] = [:]
         for phase in ConnectionPhase.allCases {
             deadlines[phase] = counter("wamp_push_connection_deadlines_total", [("phase", phase.rawValue)])

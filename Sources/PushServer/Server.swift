@@ -28,6 +28,8 @@ public final class Server: Sendable {
     /// Separate pools, so a flood of verifier runs cannot hold up subscriptions' access checks.
     let verifierRunner: CommandRunner
     let accessCheckRunner: CommandRunner
+    /// Returns freed heap to the system once many connections have closed (Docs/benchmarks.md).
+    let memoryTrimmer: MemoryTrimmer
     let revocations: RevocationWatcher
     /// The one entry point for publications (`Publisher` → the bus → the broker).
     let publisher: Publisher
@@ -56,6 +58,7 @@ public final class Server: Sendable {
                           addressQuota: AddressQuota(limit: config.limits.maxConnectionsPerAddress,
                                                      exemptLoopback: config.limits.addressLimitsExemptLoopback),
                           clock: clock)
+        memoryTrimmer = MemoryTrimmer(group: group)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
         if config.cluster.redis != nil {
             cluster = try ClusterNode(config: config, broker: broker, group: group, store: store, metrics: counters.metrics, log: log)
@@ -64,7 +67,8 @@ public final class Server: Sendable {
         }
         publisher = Publisher(broker: broker, bus: cluster?.bus ?? InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
-        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
+        accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent, maxQueued: config.accessCheck.maxQueued,
+                                          maxQueuedPerKey: config.accessCheck.maxQueuedPerUser)
         let verifier = config.auth.verifyCommand.map { [verifierRunner] in
             ExternalTokenVerifier(commandTemplate: $0, workingDirectory: config.auth.workingDirectory,
                                   cacheSeconds: config.auth.cacheSeconds, timeoutSeconds: config.auth.timeoutSeconds, runner: verifierRunner)
@@ -78,7 +82,8 @@ public final class Server: Sendable {
         let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
                                     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
                                     maxTopicBytes: config.limits.maxTopicBytes,
-                                    maxPrefixesPerSession: config.limits.maxPrefixesPerSession)
+                                    maxPrefixesPerSession: config.limits.maxPrefixesPerSession,
+                                    maxPendingChecksPerSession: config.accessCheck.maxPendingPerSession)
         let store = self.store
         let broker = self.broker
         let publisher = self.publisher
@@ -113,7 +118,8 @@ public final class Server: Sendable {
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, cluster: cluster, log, logThrottle, respond) })
+            let health = HealthCheck(store: store, cluster: cluster, log: log, throttle: logThrottle)
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in health.respond(respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
@@ -176,6 +182,7 @@ public final class Server: Sendable {
             "openAtStart": "\(budget.inUse)", "reservedDescriptors": "\(budget.reserve)",
             "setBy": "\(budget.limitedByDescriptors ? "open-file limit" : "limits.maxConnections")"])
         for module in modules { try module.start() }
+        memoryTrimmer.start()
         for listener in listeners {
             listener.start()
             log.info("listening", metadata: ["address": "\(listener.boundAddress)", "tls": "\(listener.info.isTLS)"])
@@ -193,6 +200,7 @@ public final class Server: Sendable {
     /// Work already queued on the store (a committing webhook, say) finishes before it closes.
     public func stop(gracePeriod: Double = 3) {
         for listener in listeners { listener.stop() }
+        memoryTrimmer.stop()
         revocations.stop()
         for module in modules.reversed() { module.stop() }
         broker.closeAllSessions(reason: "server shutting down")

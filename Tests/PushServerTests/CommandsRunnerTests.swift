@@ -121,7 +121,7 @@ import Testing
         // run() enqueues synchronously, so the queue (limit 1) is full now.
         let refused = runner.runSync(shellCommand: "echo third", workingDirectory: dir.path, timeout: 30)
         #expect(refused == CommandResult(exitStatus: nil, stdout: "", stderr: "too many commands waiting (limit 1)",
-                                         timedOut: false))
+                                         timedOut: false, refused: true))
         try dir.writeScript("gate", "")
         #expect(await first.value()?.stdout == "first\n")
         #expect(await second.value()?.stdout == "second\n")
@@ -137,5 +137,31 @@ import Testing
     @Test func runSync_returnsTheResult() {
         let result = CommandRunner().runSync(shellCommand: "printf abc", workingDirectory: nil, timeout: 5)
         #expect(result == CommandResult(exitStatus: 0, stdout: "abc", stderr: "", timedOut: false))
+    }
+}
+
+/// Issue 15, row M1: waiting commands are served round robin by fairness key, each key with its own cap.
+@Suite struct CommandsRunnerFairnessTests {
+    @Test func waitingCommands_areServedRoundRobinByKey_andEachKeyHasItsCap() async throws {
+        let dir = try CommandsTempDir()
+        defer { dir.remove() }
+        let runner = CommandRunner(maxConcurrent: 1, maxQueued: 100, maxQueuedPerKey: 3)
+        let done = CommandsBox<CommandResult>()
+        let gated = "while [ ! -f gate ]; do sleep 0.02; done; "
+        runner.run(shellCommand: gated + "echo a0 >> order", workingDirectory: dir.path, timeout: 30, fairnessKey: "a") { _ in }
+        for i in 1...3 {
+            runner.run(shellCommand: "echo a\(i) >> order", workingDirectory: dir.path, timeout: 30, fairnessKey: "a") { _ in }
+        }
+        // Refused at once, on this thread: key a has three waiting.
+        let overflow = CommandsBox<CommandResult>()
+        runner.run(shellCommand: "echo a4 >> order", workingDirectory: dir.path, timeout: 30, fairnessKey: "a") { overflow.set($0) }
+        let refused = await overflow.value()
+        #expect(refused?.refused == true && refused?.stderr == "too many commands waiting (limit 3 per user)")
+        runner.run(shellCommand: "echo b1 >> order", workingDirectory: dir.path, timeout: 30, fairnessKey: "b") { _ in }
+        runner.run(shellCommand: "echo b2 >> order; echo done", workingDirectory: dir.path, timeout: 30, fairnessKey: "b") { done.set($0) }
+        try dir.writeScript("gate", "")
+        #expect(await done.value()?.stdout == "done\n")
+        #expect(eventually { dir.lines("order").count == 6 })
+        #expect(dir.lines("order") == ["a0", "a1", "b1", "a2", "b2", "a3"])
     }
 }

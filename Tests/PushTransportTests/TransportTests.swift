@@ -1,6 +1,7 @@
 import Dispatch
 import Glibc
 import PushCodec
+import Synchronization
 import Testing
 @testable import PushTransport
 
@@ -145,4 +146,25 @@ final class NSLockish: @unchecked Sendable {
     private var m = pthread_mutex_t()
     init() { pthread_mutex_init(&m, nil) }
     func withLock<R>(_ body: () -> R) -> R { pthread_mutex_lock(&m); defer { pthread_mutex_unlock(&m) }; return body() }
+}
+
+/// Issue 15: freed heap goes back to the system after many connections closed, not before.
+@Suite struct MemoryTrimmerTests {
+    @Test func trims_onlyAfterALargeDropFromThePeak() {
+        let count = Mutex(0), trimmed = Atomic<Int>(0)
+        let trimmer = MemoryTrimmer(minimumDrop: 100, intervalSeconds: 3600, connectionCount: { count.withLock { $0 } },
+                                    trim: { trimmed.add(1, ordering: .relaxed) })
+        count.withLock { $0 = 1_000 }
+        #expect(!trimmer.check()) // the peak
+        count.withLock { $0 = 600 }
+        #expect(!trimmer.check()) // down 400, but not to half
+        count.withLock { $0 = 450 }
+        #expect(trimmer.check()) // down 550, under half: trim
+        #expect(!trimmer.check()) // the peak starts again from 450
+        count.withLock { $0 = 150 }
+        #expect(trimmer.check()) // down 300 from 450, under half
+        count.withLock { $0 = 60 }
+        #expect(!trimmer.check()) // down 90 only
+        #expect(trimmed.load(ordering: .relaxed) == 2 && trimmer.trimCount == 2)
+    }
 }

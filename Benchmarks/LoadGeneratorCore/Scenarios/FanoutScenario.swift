@@ -30,6 +30,11 @@ public struct FanoutOptions: Sendable {
     /// Restricts event `seq` to one user's sessions (`"userId"` in the body): lets tests make
     /// the server withhold one event from chosen subscribers.
     public var targetUser: (@Sendable (Int64) -> String?)?
+    /// Attackers (Docs/benchmarks.md, "Topic lookups under attack") sending undeclared subscribes and topic CALLs on a long CURIE
+    /// while the subscribers measure; each is replaced when the server closes it. Plain ws only.
+    public var attackers = 0
+    /// Length of the attackers' CURIE expansion (a near miss of `WhatsApp`).
+    public var attackPrefixBytes = 2048
 
     public init(subscribers: Int, payloadBytes: Int = 64, events: Int? = nil, seconds: Double? = nil, rate: Double? = nil,
                 window: Int = 64, publishers: Int = 4, pipelineDepth: Int = 8, connectConcurrency: Int = 256,
@@ -92,6 +97,8 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
     private var lastProgress: Int64 = 0
     private var finishTime: Int64 = 0
     private var serverCPU: (Double?, Double?) = (nil, nil)
+    private var attackers: [TopicAttackPeer] = []
+    private var attackSessions = 0, attackFrames = 0
     private var ownCPU: (Double?, Double?) = (nil, nil)
 
     init(target: BenchTarget, options: FanoutOptions, control: RunControl, tls: TLSContext?) {
@@ -157,7 +164,9 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
             }
             return 5
         case .measuring:
-            return publish(now)
+            guard options.attackers > 0 else { return publish(now) }
+            driveAttack(worker)
+            return min(1, publish(now))
         case .draining:
             let delivered = control.delivered.load(ordering: .relaxed)
             if delivered != lastDelivered { lastDelivered = delivered; lastProgress = now }
@@ -179,6 +188,22 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
         measureStart = MonotonicClock.nanoseconds()
         nextSlot = measureStart
         if let seconds = options.seconds { publishUntil = measureStart + Int64(seconds * 1e9) }
+    }
+
+    /// Keeps `options.attackers` attackers sending, replacing the ones the server closed.
+    private func driveAttack(_ worker: Worker) {
+        for (i, attacker) in attackers.enumerated().reversed() where !attacker.topUp() {
+            attackFrames += attacker.framesSent
+            attackers.remove(at: i)
+        }
+        guard attackers.count < options.attackers else { return }
+        let upgrade = UpgradeRequest.bytes(path: target.url.path, host: target.url.hostHeader, token: target.token, user: target.user)
+        let opening = TopicAttackPeer.opening(upgrade: upgrade, prefixBytes: options.attackPrefixBytes)
+        while attackers.count < options.attackers {
+            guard let attacker = try? worker.openTopicAttacker(target.url, opening: opening) else { return }
+            attackers.append(attacker)
+            attackSessions += 1
+        }
     }
 
     /// Publishes what the rate, the window and the pipelines allow; returns the wait timeout.
@@ -316,6 +341,11 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
         if let a = ownCPU.0, let b = ownCPU.1 {
             report.add("loadgen_cpu_s", b - a, digits: 2)
             report.add("deliveries_per_loadgen_cpu_s", b > a ? Double(delivered) / (b - a) : 0, digits: 0)
+        }
+        if options.attackers > 0 {
+            report.add("attackers", options.attackers)
+            report.add("attack_sessions", attackSessions)
+            report.add("attack_frames", attackFrames + attackers.reduce(0) { $0 + $1.framesSent })
         }
         if let failure { report.add("error", failure) } else if let note = control.firstError, lost > 0 || publishErrors > 0 {
             report.add("note", note)

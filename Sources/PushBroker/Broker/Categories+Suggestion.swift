@@ -4,11 +4,14 @@ extension Categories {
     /// A declared spelling close to an undeclared topic, for "did you mean": the same name in
     /// another case (`Whatsapp` → `WhatsApp`, `whatsapp.1@c.us` → `WhatsApp.1@c.us`), else a
     /// category a typo or two away (`newNotifcation` → `newNotification`).
+    ///
+    /// Bounded cost, whatever a client sends: nothing is suggested for a topic longer than
+    /// `maxSuggestionTopicBytes`, and only its head (before the first `.`, at most
+    /// `Suggestion.maxTypedBytes`) is compared by edit distance (Docs/security.md).
     package func suggestion(for topic: String) -> String? {
-        guard resolve(topic) == nil else { return nil }
+        guard topic.utf8.count <= Self.maxSuggestionTopicBytes, resolve(topic) == nil else { return nil }
         let lower = topic.lowercased()
-        for name in names {
-            let folded = name.lowercased()
+        for (name, folded) in foldedNames {
             if lower == folded { return name }
             if lower.hasPrefix(folded + ".") { return name + topic.dropFirst(name.count) }
         }
@@ -16,6 +19,9 @@ extension Categories {
         guard let close = Suggestion.closest(to: head, among: names) else { return nil }
         return close + topic.dropFirst(head.count)
     }
+
+    /// The longest topic (UTF-8 bytes) "did you mean" looks at; real ones are far shorter.
+    package static let maxSuggestionTopicBytes = 256
 }
 
 /// `CALL urn:wamp-push:topic [topic]`: whether the server would accept a subscription to the

@@ -29,8 +29,12 @@ package final class Categories: Sendable {
 
     package init(_ categories: [String: ServerConfig.Category]) {
         byName = categories
-        namesLongestFirst = categories.keys.sorted { $0.count > $1.count }
+        namesLongestFirst = categories.keys.sorted { $0.utf8.count > $1.utf8.count }
+        foldedNames = namesLongestFirst.map { ($0, $0.lowercased()) }
     }
+
+    /// Each name with its lowercase spelling, computed once (for "did you mean").
+    let foldedNames: [(name: String, folded: String)]
 
     package func category(_ name: String) -> ServerConfig.Category? { byName[name] }
 
@@ -48,10 +52,15 @@ package final class Categories: Sendable {
             guard !chat.isEmpty else { return nil }
             return resolved(Self.whatsApp, whatsapp, rest: chat)
         }
-        for name in namesLongestFirst where topic.count > name.count + 1 && topic.hasPrefix(name) {
-            let dot = topic.index(topic.startIndex, offsetBy: name.count)
-            guard topic[dot] == "." else { continue }
-            return resolved(name, byName[name]!, rest: String(topic[topic.index(after: dot)...]))
+        // Byte-wise, so a long topic costs one prefix comparison per name, not a walk over
+        // its Characters (`String.count`) per name.
+        let bytes = topic.utf8
+        for name in namesLongestFirst {
+            let nameBytes = name.utf8
+            guard bytes.count > nameBytes.count + 1, bytes.starts(with: nameBytes) else { continue }
+            let dot = bytes.index(bytes.startIndex, offsetBy: nameBytes.count)
+            guard bytes[dot] == UInt8(ascii: ".") else { continue }
+            return resolved(name, byName[name]!, rest: String(topic[bytes.index(after: dot)...]))
         }
         return nil
     }

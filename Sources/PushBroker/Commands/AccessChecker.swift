@@ -11,6 +11,8 @@ public final class AccessChecker: Sendable {
         case allowed
         case denied
         case failed
+        /// Not checked: the runner's queue (or this user's share of it) was full. Never cached.
+        case unavailable
     }
 
     private let commandPrefix: String?
@@ -35,19 +37,30 @@ public final class AccessChecker: Sendable {
     /// Decides whether `userId` may subscribe to a topic with `params`; `completion` may run on any thread.
     public func check(command template: String, userId: String, params: [String: String],
                       completion: @escaping @Sendable (Bool) -> Void) {
+        decide(command: template, userId: userId, params: params) { completion($0 == .allowed) }
+    }
+
+    /// Like `check`, telling a denial from a check that could not run (`.unavailable`). Waiting
+    /// checks are served round robin by user, so one user's backlog does not hold up another's.
+    package func decide(command template: String, userId: String, params: [String: String],
+                        completion: @escaping @Sendable (Decision) -> Void) {
         let commandLine = self.commandLine(template: template, userId: userId, params: params)
         let (directory, timeout, runner, seconds) = (workingDirectory, timeoutSeconds, runner, cacheSeconds)
         cache.value(
             for: commandLine,
             timeToLive: { decision in
-                decision == .failed ? min(seconds, ExternalTokenVerifier.failureCacheSeconds) : seconds
+                switch decision {
+                case .unavailable: 0
+                case .failed: min(seconds, ExternalTokenVerifier.failureCacheSeconds)
+                case .allowed, .denied: seconds
+                }
             },
             compute: { deliver in
-                runner.run(shellCommand: commandLine, workingDirectory: directory, timeout: timeout) { result in
+                runner.run(shellCommand: commandLine, workingDirectory: directory, timeout: timeout, fairnessKey: userId) { result in
                     deliver(Self.decision(of: result))
                 }
             },
-            completion: { decision in completion(decision == .allowed) })
+            completion: completion)
     }
 
     /// How many times a check command was started (for tests and diagnostics).
@@ -63,6 +76,7 @@ public final class AccessChecker: Sendable {
     }
 
     package static func decision(of result: CommandResult) -> Decision {
+        if result.refused { return .unavailable }
         if result.timedOut || result.exitStatus == nil { return .failed }
         guard result.exitStatus == 0 else { return .denied }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "true" ? .allowed : .denied

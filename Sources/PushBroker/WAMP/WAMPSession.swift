@@ -22,6 +22,9 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private let loopBroker: LoopBroker
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks = 0
+    /// Undeclared topics this session subscribed to (by hash): they count toward the cap too, so
+    /// a flood of them ends like any other cap breach (Docs/security.md). Never removed.
+    private var undeclared: Set<Int> = []
     /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
     private let sessionSlot: UserSessionQuota.Slot?
     /// Last, so its one byte does not pad to eight between wider fields.
@@ -130,14 +133,11 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
 
     private func subscribe(_ spelling: String) {
         guard let uri = expand(spelling) else { return }
-        guard let resolved = services.broker.categories.resolve(uri) else {
-            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
-            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
-            return
-        }
+        let resolved = services.broker.categories.resolve(uri)
         // WAMP v1 has no error reply to SUBSCRIBE, so a session past its cap is closed (1008):
         // silently dropping would recreate the legacy "subscribed but nothing arrives".
-        if subscriptions[uri] == nil && subscriptions.count + pendingChecks >= services.maxSubscriptionsPerSession {
+        let counted = resolved == nil ? !undeclared.contains(uri.hashValue) : subscriptions[uri] == nil
+        if counted && subscriptions.count + pendingChecks + undeclared.count >= services.maxSubscriptionsPerSession {
             services.counters.subscriptionLimitReached()
             if let suppressed = services.counters.logThrottle.admit("subscriptions_per_session") {
                 services.log.info("session closed: too many subscriptions", metadata: [
@@ -147,25 +147,48 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             close(.policyViolation, reason: "too many subscriptions (limit \(services.maxSubscriptionsPerSession))")
             return
         }
+        guard let resolved else {
+            // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
+            undeclared.insert(uri.hashValue)
+            services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri.prefix(120))"])
+            return
+        }
         guard let command = services.broker.categories.category(resolved.category)?.accessCheckCommand,
               let checker = services.accessChecker else {
             _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
             return
         }
+        // A subscribe that cannot be checked is refused where the client sees it (WAMP v1 has
+        // no error reply): 1013 "try again later", never a silent drop (Docs/security.md).
+        guard pendingChecks < services.maxPendingChecksPerSession else {
+            return refuseUncheckable(queueFull: false, "too many access checks in flight (limit \(services.maxPendingChecksPerSession))")
+        }
         // The access check runs a process: off the loop, then back onto it.
         let loop = socket.connection.loop
         pendingChecks += 1
-        checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
+        checker.decide(command: command, userId: userId, params: resolved.params) { [self] decision in
             loop.execute { [self] in
                 pendingChecks -= 1
                 guard open else { return }
-                if admitted {
+                switch decision {
+                case .allowed:
                     _ = loopBroker.subscribe(self, uri: uri, spelling: spelling)
-                } else {
-                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
+                case .unavailable:
+                    refuseUncheckable(queueFull: true, "access checks are busy")
+                case .denied, .failed:
+                    services.log.info("subscription refused by access check", metadata: ["session": "\(sessionId)", "topic": "\(uri.prefix(120))"])
                 }
             }
         }
+    }
+
+    private func refuseUncheckable(queueFull: Bool, _ why: String) {
+        services.counters.accessCheckUnavailable(queueFull: queueFull)
+        if let suppressed = services.counters.logThrottle.admit("access_check_unavailable") {
+            services.log.info("session closed: subscription could not be checked", metadata: [
+                "session": "\(sessionId)", "user": "\(userId)", "reason": "\(why)", "suppressed": "\(suppressed)"])
+        }
+        close(.tryAgainLater, reason: "try again later: \(why)")
     }
 
     private func publish(_ spelling: String, _ event: JSONValue, _ options: WAMPPublishOptions) {
@@ -222,10 +245,12 @@ package struct WAMPServices: Sendable {
     package var maxSubscriptionsPerSession = 256
     package var maxTopicBytes = 1024
     package var maxPrefixesPerSession = PrefixTable.capacity
+    /// Access checks one session may have unanswered (`accessCheck.maxPendingPerSession`).
+    package var maxPendingChecksPerSession = 32
 
     package init(broker: Broker, publisher: Publisher, accessChecker: AccessChecker?, counters: Counters, log: Logger,
                  maxSubscriptionsPerSession: Int = 256, maxTopicBytes: Int = 1024,
-                 maxPrefixesPerSession: Int = PrefixTable.capacity) {
+                 maxPrefixesPerSession: Int = PrefixTable.capacity, maxPendingChecksPerSession: Int = 32) {
         self.broker = broker
         self.publisher = publisher
         self.accessChecker = accessChecker
@@ -234,5 +259,6 @@ package struct WAMPServices: Sendable {
         self.maxSubscriptionsPerSession = maxSubscriptionsPerSession
         self.maxTopicBytes = maxTopicBytes
         self.maxPrefixesPerSession = maxPrefixesPerSession
+        self.maxPendingChecksPerSession = maxPendingChecksPerSession
     }
 }

@@ -17,6 +17,9 @@ public struct CloseCode: RawRepresentable, Hashable, Sendable {
     public static let messageTooBig = CloseCode(rawValue: 1009)
     public static let mandatoryExtension = CloseCode(rawValue: 1010)
     public static let internalError = CloseCode(rawValue: 1011)
+    /// "Try Again Later" (IANA WebSocket close code registry): sent by this server when a
+    /// request could not be served for lack of capacity; not accepted from peers (see below).
+    public static let tryAgainLater = CloseCode(rawValue: 1013)
 
     /// Whether a peer may put `code` in a close frame.
     ///

@@ -21,6 +21,13 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     /// Requests answered concurrently per connection (pipelining); more wait unread.
     package static let maxInFlight = 64
+    /// Requests one connection may start per loop turn; the rest wait for the next turn, so
+    /// peers that pipeline without end cannot spend a turn among themselves (Docs/security.md).
+    package static let maxRequestsPerTurn = 8
+    /// Answers a peer may leave untaken (ours queued plus the kernel's) before its next
+    /// request waits: a peer that pipelines and never reads stops costing work here, well
+    /// before the connection's output watermark (the kernel's buffer hides a lot).
+    package static let maxUntakenAnswerBytes = 64 * 1024
 
     private let context: ServerContext
     private var parser: HTTPParser
@@ -31,6 +38,12 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
     private var stopParsing = false
     private var readingPaused = false
+    /// The loop turn `startedThisTurn` counts for; `yielded` while waiting for the next turn.
+    private var budgetTurn: UInt64 = 0
+    private var startedThisTurn = 0
+    private var yielded = false
+    /// Waiting for the peer to take its answers (checked again on each tick).
+    private var waitingForPeer = false
     /// The peer half-closed: answer what it asked, then close (RFC 9112 §9.6).
     private var inputEnded = false
     /// The parser's last `next()` found no complete request, and no bytes came since.
@@ -56,6 +69,13 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     package func connectionDidClose(_ connection: Connection) {}
+
+    package func connectionTick(_ connection: Connection, now: UInt64) {
+        guard waitingForPeer, connection.unsentBytes <= Self.maxUntakenAnswerBytes / 2 else { return }
+        waitingForPeer = false
+        if !readingPaused && !yielded { connection.resumeReading() }
+        processRequests(connection)
+    }
 
     /// Requests already received are answered (asynchronous ones too, like the webhook's
     /// commit); then the connection closes. A WebSocket upgrade needs the peer's input: over.
@@ -88,8 +108,21 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     private func processBufferedRequests(_ connection: Connection) {
+        if connection.loop.turn != budgetTurn {
+            budgetTurn = connection.loop.turn
+            startedThisTurn = 0
+        }
+        if !waitingForPeer && parser.hasBufferedBytes && connection.unsentBytes > Self.maxUntakenAnswerBytes {
+            waitingForPeer = true
+            connection.pauseReading()
+        }
         while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
-                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
+                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested && !yielded && !waitingForPeer {
+            if startedThisTurn >= Self.maxRequestsPerTurn {
+                if parser.hasBufferedBytes { yieldTurn(connection) }
+                break
+            }
+            startedThisTurn += 1
             let request: HTTPRequest
             do {
                 guard let next = try parser.next() else {
@@ -141,6 +174,19 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         connection.closeAfterFlush()
     }
 
+    /// The turn's budget is spent with requests still buffered: read nothing more (the parser
+    /// holds at most what was read so far) and go on in the next turn, after the others.
+    private func yieldTurn(_ connection: Connection) {
+        yielded = true
+        connection.pauseReading()
+        connection.loop.executeNextTurn { [self] in
+            yielded = false
+            guard connection.state == .open, connection.handler === self else { return }
+            if !readingPaused && !waitingForPeer { connection.resumeReading() }
+            processRequests(connection)
+        }
+    }
+
     /// Writes the answers that are ready at the head of the pipeline, in order.
     private func sendReadyResponses(_ connection: Connection) {
         var progressed = false
@@ -158,7 +204,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         }
         if readingPaused && inFlight.count < Self.maxInFlight && !upgrading {
             readingPaused = false
-            connection.resumeReading()
+            if !yielded && !waitingForPeer { connection.resumeReading() }
         }
         if progressed { processRequests(connection) }
     }

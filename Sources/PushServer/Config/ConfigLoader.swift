@@ -175,8 +175,12 @@ public enum ConfigLoader {
 
     private static func accessCheck(_ value: JSONValue, _ a: inout ServerConfig.AccessCheck) throws(ConfigError) {
         let o = try object(value, "accessCheck")
-        try allowOnly(o, "accessCheck", ["commandPrefix", "workingDirectory", "timeoutSeconds", "maxConcurrent"])
+        try allowOnly(o, "accessCheck", ["commandPrefix", "workingDirectory", "timeoutSeconds", "maxConcurrent",
+                                          "maxQueued", "maxQueuedPerUser", "maxPendingPerSession"])
         if let v = o["maxConcurrent"] { a.maxConcurrent = try positiveInt(v, "accessCheck.maxConcurrent") }
+        if let v = o["maxQueued"] { a.maxQueued = try positiveInt(v, "accessCheck.maxQueued") }
+        if let v = o["maxQueuedPerUser"] { a.maxQueuedPerUser = try positiveInt(v, "accessCheck.maxQueuedPerUser") }
+        if let v = o["maxPendingPerSession"] { a.maxPendingPerSession = try positiveInt(v, "accessCheck.maxPendingPerSession") }
         if let v = o["commandPrefix"] { a.commandPrefix = try optionalString(v, "accessCheck.commandPrefix") }
         if let v = o["workingDirectory"] { a.workingDirectory = try optionalString(v, "accessCheck.workingDirectory") }
         if let v = o["timeoutSeconds"] { a.timeoutSeconds = try number(v, "accessCheck.timeoutSeconds", min: 0.001) }

@@ -17,7 +17,8 @@ extension Connection {
         self.deadline = deadline
     }
 
-    var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
+    /// Output the peer has not taken yet: ours queued plus the kernel's unacknowledged bytes.
+    public var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
 
     /// Draining ends a peer that takes nothing, not one slowly taking a last answer: each tick
     /// asks the kernel how much the peer has not acknowledged (its buffer hides that progress

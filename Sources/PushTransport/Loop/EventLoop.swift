@@ -47,6 +47,10 @@ public final class EventLoop: @unchecked Sendable {
     private let wakePending = Atomic<Bool>(false)
     /// Tasks queued by the loop itself: run later in this turn, without a lock.
     private var localTasks: [() -> Void] = []
+    /// Tasks queued by the loop for its next turn (`executeNextTurn`).
+    private var nextTurnTasks: [() -> Void] = []
+    /// Counts loop turns; a connection's per-turn budget is keyed on it. Loop thread only.
+    public private(set) var turn: UInt64 = 0
     /// The loop thread, or `Self.ended` once it has ended (the loop then belongs to whoever calls).
     private let threadID = Atomic<UInt>(0)
     private static let ended = UInt.max
@@ -152,6 +156,14 @@ public final class EventLoop: @unchecked Sendable {
             _ = Glibc.write(wakeFD, &one, 8)
         }
         return true
+    }
+
+    /// Runs `body` in the loop's next turn, after that turn's socket events: what one connection
+    /// yields when its per-turn budget is spent, so every other connection is served first.
+    /// Loop thread only.
+    public func executeNextTurn(_ body: @escaping () -> Void) {
+        preconditionOnLoop()
+        nextTurnTasks.append(body)
     }
 
     /// Runs `body` now if on this (running) loop, otherwise on the loop; refused after shutdown.
@@ -268,6 +280,11 @@ public final class EventLoop: @unchecked Sendable {
         threadID.store(pthread_self(), ordering: .releasing)
         nextTick = MonotonicClock.now() + Self.tickNanoseconds
         while !stopping.load(ordering: .acquiring) {
+            turn &+= 1
+            if !nextTurnTasks.isEmpty {
+                localTasks.append(contentsOf: nextTurnTasks)
+                nextTurnTasks.removeAll(keepingCapacity: true)
+            }
             let n = epoll_wait(epollFD, events, Self.eventCapacity, waitMilliseconds())
             if n > 0 {
                 for i in 0..<Int(n) { handle(events[i]) }
@@ -289,6 +306,7 @@ public final class EventLoop: @unchecked Sendable {
         for task in leftovers { task() }
         for task in localTasks { task() }
         localTasks = []
+        nextTurnTasks = []
         threadID.store(Self.ended, ordering: .releasing)
         stopped.signal()
     }
