@@ -134,7 +134,7 @@ public struct ServerConfig: Sendable, Equatable {
         categories = ServerConfig.defaultCategories
     }
 
-    /// `WhatsApp` plus EspoCRM's own categories (SPEC section 8).
+    /// `WhatsApp` plus EspoCRM's own categories (Docs/configuration.md, `categories`).
     public static let defaultCategories: [String: Category] = [
         "WhatsApp": Category(paramList: ["chatId"]),
         "newNotification": Category(),

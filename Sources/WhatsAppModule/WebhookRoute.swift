@@ -5,7 +5,7 @@ import PushCodec
 import PushHTTP
 import PushStore
 
-/// `POST /api/v1/WhatsApp/action/webhook` (SPEC section 7): parse either upstream shape, commit
+/// `POST /api/v1/WhatsApp/action/webhook` (Docs/whatsapp.md): parse either upstream shape, commit
 /// (grouped with concurrent webhooks), publish once per new message or ack change, and only
 /// then answer 200 — a 200 means durable. The sender was verified by the router
 /// (`RouteAccess.webhookSender`: the webhook secret, or loopback when none is set).

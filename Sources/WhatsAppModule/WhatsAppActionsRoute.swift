@@ -9,7 +9,7 @@ import PushTransport
 import Synchronization
 
 /// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with the
-/// `{"success": true, ...}` envelope (SPEC section 7). Each action is its own route: the user
+/// `{"success": true, ...}` envelope (Docs/whatsapp.md, "REST actions"). Each action is its own route: the user
 /// actions need a user token, `saveSettings` an admin (Server.swift declares which; the router
 /// checks). Upstream calls block, so they run on the upstream client's own threads; the store
 /// work goes through the store queue.

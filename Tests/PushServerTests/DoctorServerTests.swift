@@ -6,7 +6,7 @@ import PushStore
 import PushTransport
 import Testing
 
-/// `Doctor` against real servers started in the test (SPEC section 10).
+/// `Doctor` against real servers started in the test (Docs/troubleshooting.md).
 @Suite struct DoctorServerTests {
     @Test func doctor_passesEveryStep_whenHealthyOverWs() throws {
         let server = try TestServer()

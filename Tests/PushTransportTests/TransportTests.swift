@@ -132,7 +132,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     }
 }
 
-/// A tiny lock-protected box for handing results from a loop queue to the test thread.
+/// A tiny lock-protected box for handing results from a loop thread to the test thread.
 final class Mutex2<T>: @unchecked Sendable {
     private var value: T
     private let lock = NSLockish()

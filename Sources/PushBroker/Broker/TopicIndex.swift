@@ -47,13 +47,13 @@ package struct SubscriptionSlot {
 
 /// Topic URI → subscribers for the sessions of ONE loop, and (through each session's
 /// `subscriptions`) session → topics, so a close costs O(its own subscriptions).
-/// Loop-confined: no lock, because only its loop's queue ever touches it.
+/// Loop-confined: no lock, because only its loop's thread ever touches it.
 package struct TopicIndex {
     private(set) var topics: [String: Topic] = [:]
 
     package func topic(_ uri: String) -> Topic? { topics[uri] }
 
-    /// Returns false when the session already holds this subscription (a no-op, SPEC 5.4).
+    /// Returns false when the session already holds this subscription (a no-op: Docs/protocol.md, SUBSCRIBE).
     package mutating func subscribe(_ session: WAMPSession, uri: String, spelling: String) -> Bool {
         guard session.subscriptions[uri] == nil else { return false }
         let topic: Topic

@@ -4,8 +4,8 @@ import PushHTTP
 import PushObservability
 import PushTransport
 
-/// One authenticated WAMP v1 session (SPEC section 5) on top of a WebSocket.
-/// Loop-confined: created, driven and closed on its connection's loop queue; references leave
+/// One authenticated WAMP v1 session (Docs/protocol.md, "WAMP v1") on top of a WebSocket.
+/// Loop-confined: created, driven and closed on its connection's loop thread; references leave
 /// the loop only to come back through `loop.execute` (hence the unchecked Sendable).
 package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let sessionId: String

@@ -1,4 +1,4 @@
-/// A request refused with an HTTP status. Rendered as the JSON error body of SPEC section 3:
+/// A request refused with an HTTP status. Rendered as the JSON error body (Docs/security.md):
 /// `{"error": "<code>", "message": "<one human sentence>"}`.
 public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int

@@ -96,7 +96,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
             inFlight.append(slot)
             if !slot.keepAlive { stopParsing = true }
             // Answers computed on the loop (a publish) are written in the same turn, before the
-            // fan-out it caused; answers from other queues hop back.
+            // fan-out it caused; answers from other threads hop back.
             context.router.handle(request, from: connection) { [self] response in
                 connection.loop.executeSoon { [self] in
                     guard connection.state == .open else { return }

@@ -1,5 +1,5 @@
 /// What runs on top of an open WebSocket (the WAMP session, the echo diagnostic).
-/// Every call arrives on the connection's loop queue.
+/// Every call arrives on the connection's loop thread.
 package protocol WebSocketSession: AnyObject {
     func webSocketDidOpen(_ socket: WebSocketHandler)
     /// A complete text message (UTF-8 already validated). Valid only during the call.

@@ -6,7 +6,7 @@ import PushTransport
 /// The one place that decides whether a request may reach its route (`RouteAccess`), and who
 /// is calling (`Principal`). Immutable after start-up. `completion` runs on the caller's thread
 /// for every rule except a user token the cache does not hold (then on the store queue or a
-/// verifier queue, as `TokenAuthenticator` says), so backend routes still run on their loop.
+/// command-runner thread, as `TokenAuthenticator` says), so backend routes still run on their loop.
 struct AccessPolicy: RouteAuthorizer {
     let publishSecret: String?
     let webhookSecret: String?
@@ -35,7 +35,7 @@ struct AccessPolicy: RouteAuthorizer {
 
     // MARK: Rules
 
-    /// SPEC section 6: with a secret, `Bearer <secret>` (missing → 401, wrong → 403); without
+    /// Docs/security.md, "Routes": with a secret, `Bearer <secret>` (missing → 401, wrong → 403); without
     /// one, a trusted loopback peer (others → 403).
     private func backend(_ headers: HTTPHeaders, _ peer: SocketAddress?) -> Result<Principal, HTTPError> {
         guard let publishSecret else {

@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Open connections per source address, process-wide (SPEC: a per-client resource has a limit).
+/// Open connections per source address, process-wide (Docs/security.md, "What a connection may cost").
 /// An IPv4 peer counts by its address, an IPv6 peer by its /64 (one host usually owns a whole
 /// /64, so counting single IPv6 addresses would be no limit at all).
 ///

@@ -23,7 +23,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let listener: ListenerInfo
     public var handler: ConnectionHandler?
     public private(set) var state: State = .open
-    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
+    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (Docs/protocol.md, "WebSocket").
     public let policy: ConnectionPolicy
     /// The phase and when it ends (loop clock); see `enter(_:)`.
     public private(set) var phase: ConnectionPhase = .handshake
