@@ -7,6 +7,8 @@
 #   BENCH_SOAK=1       only the slow-reader soak (`make soak`), wamp-push only, full result lines
 #   BENCH_RUNS=N       runs per case (default 3)
 #   BENCH_OUT=DIR      keep the raw JSON lines there (default: a temporary directory, printed)
+#   BENCH_CASES=REGEX  only the cases whose label matches (grep -E), e.g. '^fanout-10000-64-ws$'
+#   BENCH_PEER=0       wamp-push only (no Hummingbird peer build or runs)
 #   HUMMINGBIRD_PEER_BIN=PATH   use this peer binary instead of building Benchmarks/peers/hummingbird-peer
 set -euo pipefail
 
@@ -78,7 +80,7 @@ swift build -c release --product wamp-push >&2
 swift build -c release --product wamp-push-bench >&2
 BIN="$ROOT/.build/release"
 PEER_BIN=${HUMMINGBIRD_PEER_BIN:-}
-if [ -z "$PEER_BIN" ] && [ "$SOAK" != 1 ]; then
+if [ -z "$PEER_BIN" ] && [ "$SOAK" != 1 ] && [ "${BENCH_PEER:-1}" != 0 ]; then
     if [ -d Benchmarks/peers/hummingbird-peer ]; then
         log "== building the Hummingbird peer (the first build takes several minutes)"
         swift build -c release --package-path Benchmarks/peers/hummingbird-peer >&2
@@ -162,6 +164,15 @@ else
         "handshake-wss|handshake --seconds 5 --concurrency 64 --tls|60|wp"
         "webhook|webhook --seconds 5 --concurrency 16|60|wp"
     )
+fi
+
+if [ -n "${BENCH_CASES:-}" ]; then
+    FILTERED=()
+    for entry in "${CASES[@]}"; do
+        if printf '%s\n' "${entry%%|*}" | grep -Eq -- "$BENCH_CASES"; then FILTERED+=("$entry"); fi
+    done
+    [ ${#FILTERED[@]} -gt 0 ] || { log "BENCH_CASES='$BENCH_CASES' matches no case"; exit 2; }
+    CASES=("${FILTERED[@]}")
 fi
 
 SERVERS=(wamp-push)

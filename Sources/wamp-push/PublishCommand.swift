@@ -21,6 +21,7 @@ struct PublishCommand: ParsableCommand {
     @Flag(name: .long, help: "Do not verify the server certificate.") var insecure = false
 
     func run() throws {
+        CommandLineErrors.warnAboutEnvironment() // a mistyped WAMP_PUSH_PUBLISH_SECRET would go unsaid
         let parsed: JSONValue
         do { parsed = try JSONParser.parse(data) } catch { throw ValidationError("--data is not valid JSON: \(error.message)") }
         guard case .object(var event) = parsed else { throw ValidationError("--data must be a JSON object") }

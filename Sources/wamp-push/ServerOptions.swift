@@ -32,6 +32,7 @@ struct ServerOptions: ParsableArguments {
 
     /// Defaults < config file < WAMP_PUSH_* environment < flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfig {
+        CommandLineErrors.warnAboutEnvironment(environment)
         var result = ServerConfig()
         do {
             if let path = config ?? environment["WAMP_PUSH_CONFIG"] {

@@ -54,7 +54,7 @@ public enum ConfigLoader {
         }
         if let v = env["WAMP_PUSH_TLS_CERT"] { setTLS(&config, cert: v, key: nil) }
         if let v = env["WAMP_PUSH_TLS_KEY"] { setTLS(&config, cert: nil, key: v) }
-        if let v = env["WAMP_PUSH_NO_TLS"], isTrue(v) { config.listeners.removeAll { $0.tls != nil } }
+        if let v = env["WAMP_PUSH_NO_TLS"], try boolean(v, "WAMP_PUSH_NO_TLS") { config.listeners.removeAll { $0.tls != nil } }
         if let v = env["WAMP_PUSH_DB"] { config.database = v }
         if let v = env["WAMP_PUSH_PUBLISH_SECRET"] { config.publishSecret = v.isEmpty ? nil : v }
         if let v = env["WAMP_PUSH_LOG_LEVEL"] { config.logLevel = v }
@@ -64,8 +64,8 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_WHATSAPP_SESSION_ID"] { config.whatsapp.sessionId = v }
         if let v = env["WAMP_PUSH_WHATSAPP_WEBHOOK_SECRET"] { config.whatsapp.webhookSecret = v }
         if let v = env["WAMP_PUSH_ADMIN_USERS"] { config.auth.adminUsers = v.split(separator: ",").map { String($0.trimmingSpaces()) } }
-        if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = isTrue(v) }
-        if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = isTrue(v) }
+        if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = try boolean(v, "WAMP_PUSH_ECHO") }
+        if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = try boolean(v, "WAMP_PUSH_CONSOLE") }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
@@ -97,6 +97,44 @@ public enum ConfigLoader {
                 guard let n = Double(v), n > 0 else { throw ConfigError(name, "must be a positive number of seconds (got \"\(v)\")") }
                 config.limits[keyPath: path] = n
             }
+        }
+    }
+
+    /// Every `WAMP_PUSH_*` variable anything reads: `apply(environment:)` above, the CLI's
+    /// `WAMP_PUSH_CONFIG`, and the console browser test's screenshot path (a server it starts
+    /// inherits it). Any other one is a typo: `environmentWarnings` names it.
+    public static let environmentVariables: Set<String> = [
+        "WAMP_PUSH_CONFIG", "WAMP_PUSH_LISTEN", "WAMP_PUSH_TLS_CERT", "WAMP_PUSH_TLS_KEY", "WAMP_PUSH_NO_TLS",
+        "WAMP_PUSH_DB", "WAMP_PUSH_PUBLISH_SECRET", "WAMP_PUSH_LOG_LEVEL", "WAMP_PUSH_DATA_DIR",
+        "WAMP_PUSH_WHATSAPP_API_URL", "WAMP_PUSH_WHATSAPP_API_KEY", "WAMP_PUSH_WHATSAPP_SESSION_ID",
+        "WAMP_PUSH_WHATSAPP_WEBHOOK_SECRET", "WAMP_PUSH_ADMIN_USERS", "WAMP_PUSH_ECHO", "WAMP_PUSH_CONSOLE",
+        "WAMP_PUSH_MAX_CONNECTIONS", "WAMP_PUSH_MAX_FRAME_BYTES", "WAMP_PUSH_MAX_MESSAGE_BYTES",
+        "WAMP_PUSH_MAX_REQUEST_BYTES", "WAMP_PUSH_SEND_BUFFER_BYTES", "WAMP_PUSH_MAX_SESSIONS_PER_USER",
+        "WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", "WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE",
+        "WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", "WAMP_PUSH_PING_INTERVAL_SECONDS", "WAMP_PUSH_CONSOLE_SCREENSHOT",
+    ]
+
+    /// One line per unknown `WAMP_PUSH_*` variable in `env`, sorted, naming the closest known one.
+    /// A warning, not an error: the variable changes nothing, and refusing to start would turn a
+    /// stale line in a unit file into an outage.
+    public static func environmentWarnings(_ env: [String: String]) -> [String] {
+        let prefix = "WAMP_PUSH_"
+        // Compared without the shared prefix, so a short name is held to a short typo.
+        let known = environmentVariables.map { String($0.dropFirst(prefix.count)) }
+        return env.keys.filter { $0.hasPrefix(prefix) && !environmentVariables.contains($0) }.sorted().map { name in
+            let guess = Suggestion.closest(to: String(name.dropFirst(prefix.count)), among: known)
+            return "unknown environment variable \(name); "
+                + (guess.map { "did you mean \(prefix + $0)?" } ?? "it is ignored (Docs/configuration.md lists the known ones)")
+        }
+    }
+
+    /// `1`/`true`/`yes`/`on` or `0`/`false`/`no`/`off`, any case; empty is false (`VAR=` clears a
+    /// flag). Anything else is refused: `ture` must not quietly mean false.
+    private static func boolean(_ v: String, _ name: String) throws(ConfigError) -> Bool {
+        switch v.lowercased() {
+        case "1", "true", "yes", "on": return true
+        case "", "0", "false", "no", "off": return false
+        default: throw ConfigError(name, "must be 1, true, yes or on, or 0, false, no or off (got \"\(v)\")")
         }
     }
 
@@ -328,8 +366,6 @@ public enum ConfigLoader {
         case .object: return "an object"
         }
     }
-
-    private static func isTrue(_ v: String) -> Bool { ["1", "true", "yes", "on"].contains(v.lowercased()) }
 }
 
 /// `--listen` and `WAMP_PUSH_LISTEN` values: `host:port` is plain; `tls://`, `wss://` or `https://`
