@@ -1,4 +1,5 @@
 import ArgumentParser
+import PushCodec
 import PushServer
 
 /// A mistyped command name, caught before ArgumentParser sees it: serve is the default

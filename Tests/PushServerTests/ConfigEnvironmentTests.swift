@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+@testable import PushConfig
 @testable import PushServer
+import Testing
 
 /// `WAMP_PUSH_*` variables: a boolean is one of the documented words or refused, and an
 /// unknown name is warned about with the closest known one (Docs/configuration.md, Environment).
