@@ -150,7 +150,7 @@ package final class TokenAuthenticator: Sendable {
                         completion(.serverFailure(.unauthorized("The token could not be verified (\(reason)).")))
                     case .spawnRefused:
                         let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
-                            ?? AuthQuotas.tooManyRequests(code: "too_many_token_checks", message: "Too many unknown tokens to verify.", retryAfter: 1)
+                            ?? HTTPError.tooManyTokenChecks(message: "Too many unknown tokens to verify.", retryAfter: 1)
                         completion(.outcome(.refused(refusal)))
                     }
                 }

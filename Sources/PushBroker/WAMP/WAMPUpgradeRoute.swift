@@ -36,9 +36,9 @@ package struct WAMPUpgradeRoute: UpgradeRoute {
                     }))
                 }
             case .unauthorized(let message):
-                decide(.reject(HTTPError(status: 401, code: "unauthorized", message: message, closeConnection: true)))
+                decide(.reject(.unauthorized(message, closeConnection: true)))
             case .forbidden(let message):
-                decide(.reject(HTTPError(status: 403, code: "forbidden", message: message, closeConnection: true)))
+                decide(.reject(.forbidden(message, closeConnection: true)))
             case .refused(let refusal):
                 decide(.reject(refusal))
             }
