@@ -81,9 +81,9 @@ package final class AuthQuotas: Sendable {
             message: "Too many unknown tokens to verify from this address; retry in \(seconds) s.", retryAfter: seconds)
     }
 
-    /// A slot for one more session of `userId`, or the 429 to answer when the user is at the cap.
-    package func reserveSession(for userId: String, source: String) -> Result<UserSessionQuota.Slot, HTTPError> {
-        if let slot = sessions.reserve(userId) { return .success(slot) }
+    /// A reservation for one more session of `userId`, or the 429 to answer when the user is at the cap.
+    package func reserveSession(for userId: String, source: String) -> Result<UserSessionQuota.Reservation, HTTPError> {
+        if let reservation = sessions.reserve(userId) { return .success(reservation) }
         refused(.sessionsPerUser, source: source, limit: sessions.maxPerUser, user: userId)
         return .failure(HTTPError.tooManySessions(
             message: "This user already has \(sessions.maxPerUser) open sessions (limits.maxSessionsPerUser); close one first.",

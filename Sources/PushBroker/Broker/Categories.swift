@@ -19,7 +19,7 @@ package struct ResolvedTopic: Equatable, Sendable {
 /// Declared categories, in EspoCRM's `app > webSocket > categories` format, and the unified
 /// WhatsApp topic. Immutable after start-up.
 package final class Categories: Sendable {
-    package static let whatsApp = "WhatsApp"
+    package static let whatsApp = ServerConfig.whatsAppCategory
     /// The spelling the legacy backend published to: `whatsapp.message.<chatId>`.
     package static let legacyWhatsAppPrefix = "whatsapp.message."
 

@@ -171,13 +171,13 @@ package struct FanoutWalk {
 
     package mutating func send(_ frame: SharedBytes, to subscribers: [Subscriber]) {
         for subscriber in subscribers {
-            if subscriber.session.socket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
+            if subscriber.session.webSocket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
         }
     }
 
     package mutating func send(_ frame: SharedBytes, to subscribers: [Subscriber], where admits: (WAMPSession) -> Bool) {
         for subscriber in subscribers where admits(subscriber.session) {
-            if subscriber.session.socket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
+            if subscriber.session.webSocket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
         }
     }
 

@@ -11,9 +11,9 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let sessionId: String
     package let userId: String
     package let tokenHash: String
-    package let socket: WebSocketHandler
+    package let webSocket: WebSocketHandler
     /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
-    package var subscriptions: [String: SubscriptionSlot] = [:]
+    package var subscriptions: [String: SubscriptionPosition] = [:]
     private var prefixes = PrefixTable()
     private let services: WAMPServices
     private let loopBroker: LoopBroker
@@ -21,41 +21,41 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks = 0
     /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
-    private let sessionSlot: UserSessionQuota.Slot?
+    private let sessionReservation: UserSessionQuota.Reservation?
 
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 
-    package init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
+    package init(webSocket: WebSocketHandler, userId: String, tokenHash: String, sessionReservation: UserSessionQuota.Reservation? = nil,
          services: WAMPServices) {
         self.sessionId = Self.makeSessionId()
-        self.sessionSlot = sessionSlot
-        self.socket = socket
+        self.sessionReservation = sessionReservation
+        self.webSocket = webSocket
         self.userId = userId
         self.tokenHash = tokenHash
         self.services = services
-        self.loopBroker = services.broker.loopBroker(for: socket.connection.loop)
+        self.loopBroker = services.broker.loopBroker(for: webSocket.connection.loop)
     }
 
     /// 16 random bytes as 32 hex characters (unguessable: exclude/eligible lists name sessions by it).
     package static func makeSessionId() -> String { Digest.hex(Digest.randomBytes(16)) }
 
-    package func webSocketDidOpen(_ socket: WebSocketHandler) {
+    package func webSocketDidOpen(_ webSocket: WebSocketHandler) {
         loopBroker.add(self)
-        socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
+        webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
     }
 
-    package func webSocketDidClose(_ socket: WebSocketHandler) {
+    package func webSocketDidClose(_ webSocket: WebSocketHandler) {
         guard open else { return }
         open = false
         loopBroker.remove(self)
-        sessionSlot?.release()
+        sessionReservation?.release()
     }
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
         close(.unsupportedData, reason: "WAMP v1 messages are JSON text frames")
     }
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
         let message: WAMPClientMessage
         do { message = try WAMPCodec.decodeClientMessage(text) } catch {
             services.log.info("invalid WAMP message", metadata: ["session": "\(sessionId)", "reason": "\(error.message)"])
@@ -67,10 +67,10 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             if !prefixes.set(prefix: prefix, uri: uri) { close(.policyViolation, reason: "too many prefixes (limit 64)") }
         case .call(let callId, let procURI, let arguments) where procURI == TopicInfo.procedure:
             let topic = arguments.first?.stringValue.map { prefixes.resolve($0) } ?? ""
-            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
+            webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
                 callId: callId, result: TopicInfo.describe(topic, services.broker.categories))))
         case .call(let callId, _, _):
-            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
+            webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
                 callId: callId, errorURI: Self.callErrorURI, description: "You are not allowed to make calls")))
         case .subscribe(let topic):
             subscribe(topic)
@@ -106,7 +106,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             return
         }
         // The access check runs a process: off the loop, then back onto it.
-        let loop = socket.connection.loop
+        let loop = webSocket.connection.loop
         pendingChecks += 1
         checker.check(command: command, userId: userId, params: resolved.params) { [self] admitted in
             loop.execute { [self] in
@@ -148,13 +148,13 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     }
 
     package func close(_ code: CloseCode, reason: String) {
-        socket.close(code, reason: reason)
+        webSocket.close(code, reason: reason)
     }
 
     package func closeAsSlowConsumer() {
         services.counters.slowConsumer()
-        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(socket.connection.queuedBytes)"])
-        socket.close(.policyViolation, reason: "slow consumer: send buffer full")
+        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(webSocket.connection.queuedBytes)"])
+        webSocket.close(.policyViolation, reason: "slow consumer: send buffer full")
     }
 }
 

@@ -51,17 +51,18 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var tlsRetryLength = 0
     private var outbound = OutboundQueue()
     private let onEvent: (@Sendable (TransportEvent) -> Void)?
-    /// The source-address slot this connection holds (released on close).
-    let addressSlot: AddressQuota.Slot
+    /// The source-address reservation this connection holds (released on close).
+    let addressReservation: AddressQuota.Reservation
 
     var isDirty = false
-    var loopSlot = -1
+    /// Where this connection sits in its loop's list (-1 when not registered); loop thread only.
+    var indexInLoop = -1
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
-         tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
+         tls: TLSSession?, policy: ConnectionPolicy, addressReservation: AddressQuota.Reservation = .untracked,
          onEvent: (@Sendable (TransportEvent) -> Void)?) {
         self.fd = fd
         self.id = id
@@ -72,7 +73,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.tls = tls
         self.tlsHandshaking = tls != nil
         self.policy = policy
-        self.addressSlot = addressSlot
+        self.addressReservation = addressReservation
         self.deadline = loop.now() + policy.handshake
         self.onEvent = onEvent
     }
@@ -377,7 +378,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         tls = nil
         Socket.close(fd)
         group.releaseConnection()
-        group.addressQuota.release(addressSlot)
+        group.addressQuota.release(addressReservation)
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)
