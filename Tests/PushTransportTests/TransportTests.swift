@@ -3,6 +3,7 @@ import Glibc
 import PushCodec
 import Testing
 @testable import PushTransport
+import TestSupport
 
 /// Echoes every byte back through the shared-frame write path.
 final class RawEchoHandler: ConnectionHandler {
@@ -33,16 +34,6 @@ func startListener(_ group: LoopGroup, policy: ConnectionPolicy = ConnectionPoli
                                 group: group, makeHandler: make)
     listener.start()
     return listener
-}
-
-/// Polls `condition` every 20 ms for up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = MonotonicClock.now() + MonotonicClock.seconds(seconds)
-    while MonotonicClock.now() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
 }
 
 @Suite(.serialized) struct TransportTests {
