@@ -276,11 +276,7 @@ extension HTTPResponse {
 /// Codes only the WhatsApp actions answer with.
 extension HTTPError {
     /// `400`: `getChatMessages` without `?chatId=`.
-    fileprivate static func missingChat(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "missing_chat", message: message)
-    }
+    fileprivate static func missingChat(_ message: String) -> HTTPError { HTTPError(status: 400, code: "missing_chat", message: message) }
     /// `400`: `saveSettings` with an `apiUrl` that is not http(s).
-    fileprivate static func invalidURL(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "invalid_url", message: message)
-    }
+    fileprivate static func invalidURL(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_url", message: message) }
 }

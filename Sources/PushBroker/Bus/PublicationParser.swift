@@ -46,15 +46,9 @@ package enum PublicationParser {
 /// Codes the Submission format's validation answers with (every ingress maps them alike).
 extension HTTPError {
     /// `400`: an event without a string `topicId`.
-    package static func missingTopic(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "missing_topic", message: message)
-    }
+    package static func missingTopic(_ message: String) -> HTTPError { HTTPError(status: 400, code: "missing_topic", message: message) }
     /// `400`: a `userId` that is not a string.
-    package static func invalidUser(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "invalid_user", message: message)
-    }
+    package static func invalidUser(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_user", message: message) }
     /// `422`: a topic in no declared category.
-    package static func unknownTopic(_ message: String) -> HTTPError {
-        HTTPError(status: 422, code: "unknown_topic", message: message)
-    }
+    package static func unknownTopic(_ message: String) -> HTTPError { HTTPError(status: 422, code: "unknown_topic", message: message) }
 }

@@ -10,6 +10,8 @@ struct HTTPInputBuffer: Sendable {
     var readIndex = 0
     /// A drained buffer larger than this is released rather than kept for reuse.
     private let retainedCapacity: Int
+    /// Set when the parser has failed: later bytes are ignored (the connection is going away).
+    private(set) var isClosed = false
 
     init(retainedCapacity: Int) {
         self.retainedCapacity = retainedCapacity
@@ -19,11 +21,13 @@ struct HTTPInputBuffer: Sendable {
     var unreadCount: Int { bytes.count - readIndex }
 
     mutating func append(_ more: UnsafeRawBufferPointer) {
+        guard !isClosed else { return }
         compact()
         more.withMemoryRebound(to: UInt8.self) { bytes.append(contentsOf: $0) }
     }
 
     mutating func append(_ more: [UInt8]) {
+        guard !isClosed else { return }
         compact()
         bytes.append(contentsOf: more)
     }
@@ -33,6 +37,11 @@ struct HTTPInputBuffer: Sendable {
         guard unreadCount >= count else { return nil }
         defer { readIndex += count }
         return Array(bytes[readIndex..<(readIndex + count)])
+    }
+
+    /// Ignores every later `append`.
+    mutating func close() {
+        isClosed = true
     }
 
     /// Returns the unconsumed bytes and empties the buffer.

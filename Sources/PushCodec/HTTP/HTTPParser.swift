@@ -35,13 +35,11 @@ public struct HTTPParser: Sendable {
 
     /// Buffers bytes received from the peer (ignored once the parser has failed).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if case .failed = state { return }
         input.append(bytes)
     }
 
     /// Buffers bytes received from the peer (ignored once the parser has failed).
     public mutating func append(_ bytes: [UInt8]) {
-        if case .failed = state { return }
         input.append(bytes)
     }
 
@@ -73,6 +71,7 @@ public struct HTTPParser: Sendable {
             return try advance()
         } catch {
             state = .failed(error)
+            input.close()
             chunked.reset()
             throw error
         }

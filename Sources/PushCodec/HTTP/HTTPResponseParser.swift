@@ -84,13 +84,11 @@ public struct HTTPResponseParser: Sendable {
 
     /// Buffers bytes received from the server (ignored once the parser has failed).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        if case .failed = state { return }
         input.append(bytes)
     }
 
     /// Buffers bytes received from the server (ignored once the parser has failed).
     public mutating func append(_ bytes: [UInt8]) {
-        if case .failed = state { return }
         input.append(bytes)
     }
 
@@ -132,6 +130,7 @@ public struct HTTPResponseParser: Sendable {
             return try step(&self)
         } catch {
             state = .failed(error)
+            input.close()
             chunked.reset()
             throw error
         }

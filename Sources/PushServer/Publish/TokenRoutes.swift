@@ -78,23 +78,13 @@ struct RevokeTokenRoute: HTTPRoute {
 /// Codes only the token routes answer with.
 extension HTTPError {
     /// `400`: no usable `userId`.
-    fileprivate static func missingUser(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "missing_user", message: message)
-    }
+    fileprivate static func missingUser(_ message: String) -> HTTPError { HTTPError(status: 400, code: "missing_user", message: message) }
     /// `400`: a token that is empty or not of `[A-Za-z0-9-]`.
-    fileprivate static func invalidToken(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "invalid_token", message: message)
-    }
+    fileprivate static func invalidToken(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_token", message: message) }
     /// `400`: `expiresAt` is not unix seconds.
-    fileprivate static func invalidExpiry(_ message: String) -> HTTPError {
-        HTTPError(status: 400, code: "invalid_expiry", message: message)
-    }
+    fileprivate static func invalidExpiry(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_expiry", message: message) }
     /// `409`: the token is registered already.
-    fileprivate static func tokenExists(_ message: String) -> HTTPError {
-        HTTPError(status: 409, code: "token_exists", message: message)
-    }
+    fileprivate static func tokenExists(_ message: String) -> HTTPError { HTTPError(status: 409, code: "token_exists", message: message) }
     /// `404`: no active token to revoke.
-    fileprivate static func unknownToken(_ message: String) -> HTTPError {
-        HTTPError(status: 404, code: "unknown_token", message: message)
-    }
+    fileprivate static func unknownToken(_ message: String) -> HTTPError { HTTPError(status: 404, code: "unknown_token", message: message) }
 }
