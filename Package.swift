@@ -6,7 +6,8 @@ import PackageDescription
 // <- PushStore (SQLite), PushClient (blocking clients) <- PushConfig (config values)
 // <- PushObservability (counters, metrics, logging) <- PushHTTP (HTTP/WebSocket serving, router)
 // <- PushBroker (WAMP, topics, fan-out, auth, commands, the publish bus and module seam)
-// <- WhatsAppModule (a module: webhook, store writes, REST actions, upstream client)
+// <- WhatsAppModule (a module: webhook, store writes, REST actions, upstream client),
+//    PushEspo (a module: EspoCRM's ZeroMQ ingress over libzmq; espo-config)
 // <- PushServer (config loader, access policy, wiring) <- PushTools (doctor, fake upstream)
 // <- wamp-push (CLI).
 let package = Package(
@@ -18,6 +19,8 @@ let package = Package(
         .library(name: "PushCodec", targets: ["PushCodec"]),
         .library(name: "PushServer", targets: ["PushServer"]),
         .library(name: "WhatsAppModule", targets: ["WhatsAppModule"]),
+        .library(name: "PushClient", targets: ["PushClient"]),
+        .library(name: "PushConfig", targets: ["PushConfig"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +34,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite",
                        providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CSystem", path: "Sources/CSystem"),
+        .systemLibrary(name: "CZeroMQ", path: "Sources/CZeroMQ",
+                       providers: [.apt(["libzmq3-dev"])]),
         .target(name: "PushCodec", dependencies: ["COpenSSL"]),
         .target(name: "PushTransport", dependencies: ["COpenSSL", "CSystem", "PushCodec"]),
         .target(name: "PushStore", dependencies: ["CSQLite", "PushCodec"]),
@@ -55,9 +60,14 @@ let package = Package(
             "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // EspoCRM: the ZeroMQ PULL ingress (a module) and espo-config (reading a CRM root).
+        .target(name: "PushEspo", dependencies: [
+            "CZeroMQ", "PushCodec", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP",
-            "PushBroker", "WhatsAppModule",
+            "PushBroker", "WhatsAppModule", "PushEspo",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PushTools", dependencies: [
@@ -65,12 +75,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "wamp-push", dependencies: [
-            "PushServer", "PushTools", "PushConfig", "PushObservability", "PushClient", "CSystem",
+            "PushServer", "PushTools", "PushConfig", "PushObservability", "PushClient", "PushEspo", "CSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The load generator of `make bench` (Benchmarks/): its own epoll loops and frame parser.
-        .target(name: "LoadGeneratorCore", dependencies: ["COpenSSL", "CSystem", "PushCodec", "PushTransport"],
+        .target(name: "LoadGeneratorCore", dependencies: ["COpenSSL", "CSystem", "CZeroMQ", "PushCodec", "PushTransport"],
                 path: "Benchmarks/LoadGeneratorCore"),
         .executableTarget(name: "wamp-push-bench", dependencies: [
             "LoadGeneratorCore", "PushCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -81,6 +91,9 @@ let package = Package(
         .testTarget(name: "PushCodecTests", dependencies: ["PushCodec", "TestSupport"]),
         .testTarget(name: "PushTransportTests", dependencies: ["PushTransport", "TestSupport"]),
         .testTarget(name: "PushStoreTests", dependencies: ["PushStore", "TestSupport"]),
+        .testTarget(name: "PushEspoTests", dependencies: [
+            "PushEspo", "PushCodec", "PushObservability", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "TestSupport"]),
         .testTarget(name: "PushServerTests", dependencies: [
             "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",

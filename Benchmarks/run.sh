@@ -25,6 +25,7 @@ mkdir -p "$LOGS"
 WP_PORT=${BENCH_WP_PORT:-18080}
 WP_TLS_PORT=${BENCH_WP_TLS_PORT:-18443}
 PEER_PORT=${BENCH_PEER_PORT:-18090}
+WP_ZMQ_PORT=${BENCH_WP_ZMQ_PORT:-18555}
 SERVER_PID=""
 
 log() { printf '%s\n' "$*" >&2; }
@@ -103,7 +104,7 @@ wait_for_port() { # port
     log "server did not open port $1"; return 1
 }
 
-start_server() { # name
+start_server() { # name [case label]
     stop_server
     case "$1" in
     wamp-push)
@@ -116,8 +117,12 @@ start_server() { # name
         fi
         # cwd = work dir: the generated development certificate lands in its data/tls.
         # Every bench session is user "bench" from 127.0.0.1: lift the per-user session cap.
+        # The ZeroMQ ingress (a receive thread) only for the cases that use it.
+        local zeromq=()
+        case "${2:-}" in *zeromq*) zeromq=(--espo-zeromq "tcp://127.0.0.1:$WP_ZMQ_PORT") ;; esac
         (cd "$WP_DIR" && WAMP_PUSH_MAX_SESSIONS_PER_USER=0 exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve --listen "127.0.0.1:$WP_PORT" \
-            --listen "tls://127.0.0.1:$WP_TLS_PORT" --db "$WP_DIR/bench.sqlite" --log-level error) >>"$LOGS/wamp-push.log" 2>&1 &
+            --listen "tls://127.0.0.1:$WP_TLS_PORT" "${zeromq[@]}" \
+            --db "$WP_DIR/bench.sqlite" --log-level error) >>"$LOGS/wamp-push.log" 2>&1 &
         SERVER_PID=$!
         wait_for_port "$WP_PORT"; wait_for_port "$WP_TLS_PORT" ;;
     hummingbird-peer)
@@ -137,6 +142,7 @@ elif [ "$QUICK" = 1 ]; then
         "fanout-100-64-ws|fanout --subscribers 100 --payload 64 --seconds 2|60|both"
         "fanout-1000-64-ws|fanout --subscribers 1000 --payload 64 --seconds 2|60|both"
         "fanout-1000-64-wss|fanout --subscribers 1000 --payload 64 --seconds 2 --tls|60|wp"
+        "fanout-1000-64-ws-zeromq|fanout --subscribers 1000 --payload 64 --seconds 2 --zeromq tcp://127.0.0.1:$WP_ZMQ_PORT|60|wp"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 3|60|both"
         "idle-2000-ws|idle --connections 2000 --sources 4 --settle-seconds 3|90|both"
         "idle-500-wss|idle --connections 500 --tls --settle-seconds 3|90|wp"
@@ -155,6 +161,9 @@ else
     # The same fan-out with one publisher (8 publishes in flight instead of 32): how much of
     # the figure comes from batching several publishes into one write per connection.
     CASES+=("fanout-10000-64-ws-1pub|fanout --subscribers 10000 --payload 64 --seconds 4 --publishers 1 --window 32|120|both")
+    # EspoCRM's own hand-over: the same fan-out to 1,000 subscribers published through the ZeroMQ
+    # ingress (one PUSH sender) instead of POST /internal/publish (Docs/espocrm.md).
+    CASES+=("fanout-1000-64-ws-zeromq|fanout --subscribers 1000 --payload 64 --seconds 4 --zeromq tcp://127.0.0.1:$WP_ZMQ_PORT|120|wp")
     CASES+=(
         "latency-10000-10|latency --subscribers 10000 --rate 10 --seconds 10|120|both"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 10|60|both"
@@ -205,7 +214,7 @@ for entry in "${CASES[@]}"; do
     for server in "${SERVERS[@]}"; do
         [ "$which" = wp ] && [ "$server" != wamp-push ] && continue
         for run in $(seq 1 "$RUNS"); do
-            start_server "$server"
+            start_server "$server" "$label"
             line=$(run_case "$server" "$label" "$args" "$limit")
             stop_server
             printf '%s\n' "$line" >>"$OUT/$server.jsonl"

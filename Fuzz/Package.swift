@@ -16,6 +16,9 @@ let package = Package(
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
         fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
+        fuzzTarget("FuzzHandshake", "PushCodec"),
+        fuzzTarget("FuzzClientFrames", "PushClient", "PushCodec"),
+        fuzzTarget("FuzzConfig", "PushServer", "PushConfig", "PushCodec"),
     ],
     swiftLanguageModes: [.v6]
 )

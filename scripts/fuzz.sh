@@ -32,6 +32,9 @@ targets=(
   "json FuzzJSON json Fuzz/Seeds/json Fixtures/whatsapp Fixtures/wamp"
   "wamp FuzzWAMP json Fuzz/Seeds/wamp"
   "webhook FuzzWebhook webhook Fuzz/Seeds/webhook Fixtures/whatsapp Fixtures/whatsapp-upstream"
+  "handshake FuzzHandshake handshake Fuzz/Seeds/handshake"
+  "client-frames FuzzClientFrames websocket Fuzz/Seeds/client-frames"
+  "config FuzzConfig config Fuzz/Seeds/config"
 )
 
 # Can this toolchain link a libFuzzer binary at all? (Apple's Xcode toolchain cannot, for one.)

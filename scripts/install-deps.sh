@@ -5,7 +5,7 @@
 # only reported (tests that need them skip with a reason).
 set -euo pipefail
 optional=0
-if [ "${1:-}" = "--optional" ]; then optional=1; shift; packages=("$@"); else packages=(libssl-dev libsqlite3-dev "$@"); fi
+if [ "${1:-}" = "--optional" ]; then optional=1; shift; packages=("$@"); else packages=(libssl-dev libsqlite3-dev libzmq3-dev "$@"); fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

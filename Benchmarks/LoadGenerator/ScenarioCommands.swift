@@ -14,11 +14,14 @@ struct FanoutCommand: ParsableCommand {
     var publishers = 4
     @Option(help: "Publish requests in flight per connection (pipelining).") var depth = 8
     @Option(help: "Connections in their handshake at once while subscribing.") var connectConcurrency = 256
+    @Option(help: "Publish through a ZeroMQ PUSH socket connected to this DSN (the server's espo.zeroMQ) instead of HTTP.")
+    var zeromq: String?
 
     func run() throws {
         let target = try common.target()
         let options = FanoutOptions(subscribers: subscribers, payloadBytes: payload, events: events, seconds: seconds ?? (events == nil ? 5 : nil),
-                                    window: window, publishers: publishers, pipelineDepth: depth, connectConcurrency: connectConcurrency)
+                                    window: window, publishers: publishers, pipelineDepth: depth, connectConcurrency: connectConcurrency,
+                                    zeroMQ: zeromq)
         try common.emit(try runScenario { () throws(BenchError) in try FanoutScenario.run(target, options) })
     }
 }

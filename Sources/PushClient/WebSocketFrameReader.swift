@@ -1,24 +1,31 @@
 /// One frame as the server sent it (server frames are never masked).
-struct WebSocketClientFrame: Equatable {
-    var fin: Bool
-    var opcode: UInt8
-    var payload: [UInt8]
+public struct WebSocketClientFrame: Equatable, Sendable {
+    public var fin: Bool
+    public var opcode: UInt8
+    public var payload: [UInt8]
+
+    public init(fin: Bool, opcode: UInt8, payload: [UInt8]) {
+        self.fin = fin
+        self.opcode = opcode
+        self.payload = payload
+    }
 }
 
 /// Splits the server's byte stream into frames, checking every RFC 6455 §5 rule a server must follow:
 /// no masking, no RSV bits, no reserved opcodes, unfragmented control frames of at most 125 bytes,
 /// and minimal length encodings. Written independently of the server's codec so tests can check it.
-struct WebSocketFrameReader {
-    let maxPayloadBytes: Int
+/// Public for the fuzz target (Docs/fuzzing.md), which reads it against the server's codec.
+public struct WebSocketFrameReader {
+    public let maxPayloadBytes: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
 
-    init(maxPayloadBytes: Int, initialBytes: [UInt8] = []) {
+    public init(maxPayloadBytes: Int, initialBytes: [UInt8] = []) {
         self.maxPayloadBytes = maxPayloadBytes
         self.buffer = initialBytes
     }
 
-    mutating func append(_ bytes: [UInt8]) {
+    public mutating func append(_ bytes: [UInt8]) {
         if readIndex == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             readIndex = 0
@@ -30,7 +37,7 @@ struct WebSocketFrameReader {
     }
 
     /// The next complete frame, or nil when more bytes are needed.
-    mutating func next() throws(ClientError) -> WebSocketClientFrame? {
+    public mutating func next() throws(ClientError) -> WebSocketClientFrame? {
         let available = buffer.count - readIndex
         guard available >= 2 else { return nil }
         let b0 = buffer[readIndex], b1 = buffer[readIndex + 1]

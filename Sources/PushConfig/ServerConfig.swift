@@ -41,6 +41,14 @@ public struct ServerConfig: Sendable, Equatable {
         public var outputHighWatermarkBytes = 262_144
         public var outputLowWatermarkBytes = 65_536
         public var maxSubscriptionsPerSession = 256
+        /// Descriptors kept back from connections for the store, command runners, upstream
+        /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32 plus 4 per command
+        /// that may run at once.
+        public var reservedDescriptors = 128
+        /// A topic URI (after CURIE expansion) and a PREFIX's URI are at most this many bytes.
+        public var maxTopicBytes = 1024
+        /// PREFIX entries one WAMP session may register.
+        public var maxPrefixesPerSession = 64
         /// Per source address (IPv4 address, IPv6 /64); 0 = no limit. Loopback is exempt unless
         /// `addressLimitsExemptLoopback` is false (a same-host proxy sends every browser from 127.0.0.1).
         public var maxConnectionsPerAddress = 1_000
@@ -51,6 +59,11 @@ public struct ServerConfig: Sendable, Equatable {
         public var failedAuthPerAddressPerMinute = 120
         /// `auth.verifyCommand` runs a source address may cause per minute (0 = no limit).
         public var verifierSpawnsPerAddressPerMinute = 60
+        /// The ZeroMQ ingress (Docs/espocrm.md): messages queued in libzmq (ZMQ_RCVHWM), which is
+        /// also how many publications may wait for the loops before reading pauses.
+        public var zeroMQReceiveHighWaterMark = 1_000
+        /// A larger ZeroMQ message is dropped and counted (`oversize`); libzmq refuses ones above twice this.
+        public var zeroMQMaxMessageBytes = 1_048_576
         public init() {}
 
         /// The transport's view of these limits.
@@ -107,6 +120,13 @@ public struct ServerConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// EspoCRM: where its ZeroMQ sender's messages are received (Docs/espocrm.md). Off when nil.
+    public struct Espo: Sendable, Equatable {
+        /// `tcp://HOST:PORT` or `ipc://PATH` to bind a PULL socket at (EspoCRM's `webSocketZeroMQSubscriberDsn`).
+        public var zeroMQ: String?
+        public init() {}
+    }
+
     public struct Diagnostics: Sendable, Equatable {
         public var echo = false
         public var console = false
@@ -123,6 +143,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var limits = Limits()
     public var logLevel = "info"
     public var diagnostics = Diagnostics()
+    public var espo = Espo()
     /// Where a generated development certificate goes when a TLS listener names none.
     public var dataDirectory = "data"
 
@@ -156,5 +177,24 @@ public struct ConfigError: Error, CustomStringConvertible, Equatable, Sendable {
     public let key: String
     public let problem: String
     public init(_ key: String, _ problem: String) { self.key = key; self.problem = problem }
-    public var description: String { key.isEmpty ? "invalid config: \(problem)" : "invalid config: \(key): \(problem)" }
+    /// One line whatever the input held: control characters from a key or value are escaped
+    /// (`\n`, `\u{1B}`), so a stray newline or escape sequence cannot split or repaint it.
+    public var description: String {
+        Self.escapingControls(key.isEmpty ? "invalid config: \(problem)" : "invalid config: \(key): \(problem)")
+    }
+
+    static func escapingControls(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.value {
+            case 0x0A: out += "\\n"
+            case 0x0D: out += "\\r"
+            case 0x09: out += "\\t"
+            case 0..<0x20, 0x7F: out += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }

@@ -8,7 +8,7 @@ public struct LogfmtLogHandler: LogHandler {
     public var logLevel: Logger.Level
     public var metadata: Logger.Metadata = [:]
     private let label: String
-    private static let output = LogOutput()
+    private static let output = LogOutput.standardError
 
     public init(label: String, level: Logger.Level) {
         self.label = label
@@ -63,7 +63,7 @@ public struct LogfmtLogHandler: LogHandler {
     /// C0 controls and DEL.
     private static func isControl(_ scalar: Unicode.Scalar) -> Bool { scalar.value < 0x20 || scalar.value == 0x7f }
 
-    private static func timestamp() -> String {
+    package static func timestamp() -> String {
         var tv = timeval()
         gettimeofday(&tv, nil)
         var t = time_t(tv.tv_sec)
@@ -71,16 +71,6 @@ public struct LogfmtLogHandler: LogHandler {
         gmtime_r(&t, &parts)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
                       parts.tm_hour, parts.tm_min, parts.tm_sec, Int(tv.tv_usec / 1000))
-    }
-}
-
-/// Serializes whole lines onto stderr so lines from different queues never interleave.
-private final class LogOutput: @unchecked Sendable {
-    private let lock = NSLock()
-    package func write(_ s: String) {
-        lock.lock()
-        FileHandle.standardError.write(s.data(using: .utf8)!)
-        lock.unlock()
     }
 }
 

@@ -3,6 +3,7 @@ import Logging
 import PushBroker
 import PushCodec
 import PushConfig
+import PushEspo
 import PushHTTP
 import PushObservability
 import PushStore
@@ -17,6 +18,8 @@ public final class Server: Sendable {
     public let counters: Counters
     public let group: LoopGroup
     public let listeners: [Listener]
+    /// The connection cap in force and how the open-file limit set it (logged at start).
+    public let connectionBudget: ConnectionBudget
     let context: ServerContext
     let broker: Broker
     let authenticator: TokenAuthenticator
@@ -65,7 +68,9 @@ public final class Server: Sendable {
         authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
         authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
         let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
-                                    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession)
+                                    maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
+                                    maxTopicBytes: config.limits.maxTopicBytes,
+                                    maxPrefixesPerSession: config.limits.maxPrefixesPerSession)
         let store = self.store
         let broker = self.broker
         let publisher = self.publisher
@@ -79,14 +84,18 @@ public final class Server: Sendable {
         let metrics = counters.metrics
         let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
         whatsApp = try WhatsAppServerModule(moduleContext)
-        modules = [whatsApp]
+        var enabled: [any ServerModule] = [whatsApp]
+        // EspoCRM's ZeroMQ ingress, only when espo.zeroMQ is set (Docs/espocrm.md).
+        if config.espo.zeroMQ != nil { enabled.append(try EspoZeroMQModule(moduleContext)) }
+        modules = enabled
         let modules = self.modules
         let loops = group
+        let logThrottle = counters.logThrottle
         let policy = AccessPolicy(publishSecret: config.publishSecret, webhookSecret: config.whatsapp.webhookSecret,
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, respond) })
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, log, logThrottle, respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
@@ -122,7 +131,10 @@ public final class Server: Sendable {
                 log.info("TLS handshake failed", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
             case .connectionLimitReached(let limit):
                 counters.connectionLimitReached()
-                log.warning("connection refused: limit reached", metadata: ["limit": "\(limit)"])
+                if let suppressed = counters.logThrottle.admit("connection_limit") {
+                    log.warning("connection refused: limit reached", metadata: [
+                        "limit": "\(limit)", "key": "limits.maxConnections", "suppressed": "\(suppressed)"])
+                }
             case .addressLimitReached(let peer, let limit):
                 counters.addressLimitReached()
                 if let suppressed = counters.logThrottle.admit("connections_per_address") {
@@ -136,7 +148,15 @@ public final class Server: Sendable {
                         "phase": "\(phase.rawValue)", "peer": "\(peer)", "suppressed": "\(suppressed)"])
                 }
             case .acceptFailed(let reason):
-                log.error("accept failed", metadata: ["reason": "\(reason)"])
+                if let suppressed = counters.logThrottle.admit("accept_failed") {
+                    log.error("accept failed", metadata: ["reason": "\(reason)", "suppressed": "\(suppressed)"])
+                }
+            case .acceptExhausted(let reason, let refusedOne):
+                if refusedOne { counters.connectionLimitReached() }
+                if let suppressed = counters.logThrottle.admit("accept_exhausted") {
+                    log.error("accept failed: out of descriptors, refusing connections", metadata: [
+                        "reason": "\(reason)", "key": "limits.reservedDescriptors", "suppressed": "\(suppressed)"])
+                }
             }
         }
         for spec in config.listeners {
@@ -157,10 +177,20 @@ public final class Server: Sendable {
             }
         }
         listeners = bound
+        // Measured last, with the store, loops and listeners open: what is left is for connections.
+        let budget = ConnectionBudget.measure(configured: config.limits.maxConnections, reserve: config.limits.reservedDescriptors)
+        if let problem = budget.problem { throw StartupError(problem) }
+        group.limitConnections(to: budget.cap)
+        connectionBudget = budget
     }
 
     public func start() throws(StartupError) {
         do { try revocations.start() } catch { throw StartupError("cannot read the token table: \(error)") }
+        let budget = connectionBudget
+        log.info("connection limit", metadata: [
+            "maxConnections": "\(budget.cap)", "configured": "\(budget.configured)", "openFileLimit": "\(budget.openFileLimit)",
+            "openAtStart": "\(budget.inUse)", "reservedDescriptors": "\(budget.reserve)",
+            "setBy": "\(budget.limitedByDescriptors ? "open-file limit" : "limits.maxConnections")"])
         for module in modules { try module.start() }
         for listener in listeners {
             listener.start()
@@ -239,13 +269,17 @@ public final class Server: Sendable {
 
 
 enum HealthRoute {
-    /// 200 when the store accepts a write transaction, 503 otherwise.
-    static func check(_ store: StoreService, _ respond: @escaping Respond) {
+    /// 200 when the store accepts a write transaction, 503 otherwise (anyone may ask: the
+    /// store's error goes to the log, not into the answer).
+    static func check(_ store: StoreService, _ log: Logger, _ throttle: LogThrottle, _ respond: @escaping Respond) {
         store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
             switch result {
             case .success: respond(.json(200, #"{"status":"ok"}"#))
             case .failure(let error):
-                respond(.error(.storeUnavailable("The database is not writable: \(error).")))
+                if let suppressed = throttle.admit("health_check") {
+                    log.error("health check: the database is not writable", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
+                }
+                respond(.error(.storeUnavailable("The database is not writable.")))
             }
         }
     }

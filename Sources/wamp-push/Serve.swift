@@ -2,7 +2,9 @@ import ArgumentParser
 import Dispatch
 import Foundation
 import Logging
+import PushEspo
 import PushServer
+import Synchronization
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the push server.")
@@ -12,8 +14,11 @@ struct Serve: ParsableCommand {
     @Flag(name: .long, help: "On first start with an empty token table, create a token for user admin and print it (make run does this).")
     var devToken = false
 
+    @Option(name: .long, help: "Serve this EspoCRM installation as its websocket.php did (the espo-config result; --config and flags still override).")
+    var espoRoot: String?
+
     func run() throws {
-        let config = try options.resolve()
+        let config = try options.resolve(base: try espoRoot.map { try EspoConfigCommand.derive(root: $0, php: "php").config })
         let log = Logging.make(level: config.logLevel)
         let server: Server
         do { server = try Server(config: config, log: log) } catch {
@@ -55,14 +60,15 @@ enum SignalWatcher {
     }
 }
 
-final class ManagedFlag: @unchecked Sendable {
-    private var value = false
-    private let lock = NSLock()
+/// Set by the first termination signal; the signal queue and the shutdown read it under the mutex.
+final class ManagedFlag: Sendable {
+    private let value = Mutex(false)
     /// Returns the old value and sets the flag.
     func testAndSet() -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        let old = value
-        value = true
-        return old
+        value.withLock { value in
+            let old = value
+            value = true
+            return old
+        }
     }
 }

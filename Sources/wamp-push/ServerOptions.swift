@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PushCodec
 import PushConfig
 import PushServer
 import PushTransport
@@ -30,11 +31,15 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String?
 
-    /// Defaults < config file < WAMP_PUSH_* environment < flags.
-    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ServerConfig {
+    @Option(name: .customLong("espo-zeromq"), help: "Receive EspoCRM's ZeroMQ messages at this DSN, e.g. tcp://127.0.0.1:5555 (Docs/espocrm.md).")
+    var espoZeroMQ: String?
+
+    /// Defaults < `base` (what `--espo-root` derived) < config file < WAMP_PUSH_* environment < flags.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment, base: JSONValue? = nil) throws -> ServerConfig {
         CommandLineErrors.warnAboutEnvironment(environment)
         var result = ServerConfig()
         do {
+            if let base { try ConfigLoader.apply(json: base, to: &result) }
             if let path = config ?? environment["WAMP_PUSH_CONFIG"] {
                 try ConfigLoader.apply(file: path, to: &result)
             }
@@ -47,6 +52,7 @@ struct ServerOptions: ParsableArguments {
             if let db { result.database = db }
             if let publishSecret { result.publishSecret = publishSecret }
             if let logLevel { result.logLevel = logLevel }
+            if let espoZeroMQ { result.espo.zeroMQ = espoZeroMQ }
             try ConfigLoader.validate(result)
         } catch {
             throw ValidationError(error.description)

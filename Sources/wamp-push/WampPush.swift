@@ -16,7 +16,8 @@ struct WampPush: ParsableCommand {
         commandName: "wamp-push",
         abstract: "WAMP v1 push server: WebSocket (ws/wss) subscribers, token auth, WhatsApp webhooks.",
         version: ServerIdentity.version,
-        subcommands: [Serve.self, TokenCommand.self, PublishCommand.self, SubscribeCommand.self, FakeUpstreamCommand.self, DoctorCommand.self],
+        subcommands: [Serve.self, TokenCommand.self, PublishCommand.self, SubscribeCommand.self, FakeUpstreamCommand.self, DoctorCommand.self,
+                      EspoConfigCommand.self],
         defaultSubcommand: Serve.self
     )
 }

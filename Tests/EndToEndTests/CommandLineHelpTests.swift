@@ -50,7 +50,7 @@ import TestSupport
         (["tokn", "create", "--user", "a"], "wamp-push: unknown command 'tokn'; did you mean 'token'?"),
         (["token", "crate", "--user", "a"], "wamp-push: unknown command 'token crate'; did you mean 'token create'?"),
         (["frobnicate"], "wamp-push: unknown command 'frobnicate' "
-            + "(commands: serve, token, publish, subscribe, fake-upstream, doctor; see 'wamp-push --help')"),
+            + "(commands: serve, token, publish, subscribe, fake-upstream, doctor, espo-config; see 'wamp-push --help')"),
     ])
     func mistypedCommand_isOneLine_withDidYouMean(_ arguments: [String], _ line: String) throws {
         let (status, out, err) = try Self.run(arguments)

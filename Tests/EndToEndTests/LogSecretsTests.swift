@@ -23,9 +23,12 @@ import Testing
         _ = try client.request("POST", "/internal/publish", headers: [("Authorization", "Bearer \(secret)")], body: Array(#"{"topicId":"WhatsApp"}"#.utf8))
         _ = try client.request("POST", "/internal/publish", headers: [("Authorization", "Bearer \(secret)-wrong")], body: Array(#"{"topicId":"WhatsApp"}"#.utf8))
         _ = try client.request("GET", "/api/v1/WhatsApp/action/status", headers: [("Authorization", "Bearer \(token)")])
-        usleep(300_000)
         server.stop()
+        // Everything the requests logged comes before the shutdown line; stderr is read asynchronously.
+        let end = Date().addingTimeInterval(10)
+        while !server.stderr.contains("shutting down") && Date() < end { usleep(20_000) }
         let logs = server.stderr
+        #expect(logs.contains("shutting down"))
         #expect(logs.contains("level=info"))
         for needle in [token, secret, apiKey] { #expect(!logs.contains(needle), "a secret reached the log") }
     }

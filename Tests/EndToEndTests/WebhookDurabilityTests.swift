@@ -39,7 +39,8 @@ import Testing
             }
         }
         // Let the burst run, then kill -9 while requests are in flight.
-        while acknowledged.value.count < 300 { usleep(5_000) }
+        let burst = Date().addingTimeInterval(60)
+        while acknowledged.value.count < 300 && Date() < burst { usleep(5_000) }
         kill(first.process.processIdentifier, signal)
         stop.mutate { $0 = true }
         group.wait()

@@ -82,6 +82,23 @@ import Testing
         #expect(try requests("absolute-form.txt").map(\.head.target) == ["http://example.test/healthz"])
     }
 
+    /// RFC 9112 §3.2.2: an absolute-form target is routed by its path; the authority is
+    /// ignored (even when it differs from Host) and the query is kept.
+    @Test(arguments: [
+        ("POST http://other.test/internal/publish HTTP/1.1", "/internal/publish", nil as String?),
+        ("GET HTTP://other.test:8080/wss?authToken=t&userId=u HTTP/1.1", "/wss", "authToken=t&userId=u"),
+        ("GET https://user@other.test HTTP/1.1", "/", nil),
+        ("GET http://other.test?x=1 HTTP/1.1", "/", "x=1"),
+        ("GET /healthz?x=1 HTTP/1.1", "/healthz", "x=1"),
+    ])
+    func parser_absoluteForm_isRoutedByPath(requestLine: String, path: String, query: String?) throws {
+        let parsed = try H.parseAll("\(requestLine)\r\nHost: a\r\nContent-Length: 0\r\n\r\n".httpWire)
+        try #require(parsed.count == 1)
+        #expect(parsed[0].head.path == Substring(path))
+        #expect(parsed[0].head.query.map(String.init) == query)
+        if query?.hasPrefix("authToken") == true { #expect(parsed[0].head.queryValue("userId") == "u") }
+    }
+
     @Test func parser_trimsFieldValuesAndKeepsDuplicates() throws {
         let parsed = try requests("header-whitespace.txt")
         try #require(parsed.count == 1)

@@ -56,3 +56,34 @@ import Testing
         #expect(table.resolve("é:😀") == "http://ü/😀")
     }
 }
+
+/// The per-session bounds: entries, prefix and URI length, expanded topic length.
+@Suite struct WAMPPrefixTableLimitTests {
+    @Test func register_refusesAPrefixOrURILongerThanTheLimit_storingNothing() {
+        var table = PrefixTable(maxPrefixes: 4, maxURIBytes: 16)
+        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 17)) == .tooLong(limit: 16))
+        #expect(table.register(prefix: String(repeating: "p", count: 17), uri: "http://x/") == .tooLong(limit: 16))
+        #expect(table.count == 0)
+        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 16)) == nil)
+        #expect(table.register(prefix: "é", uri: String(repeating: "ü", count: 9)) == .tooLong(limit: 16), "counted in UTF-8 bytes")
+    }
+
+    @Test func register_refusesPastMaxPrefixes_butReplacing() {
+        var table = PrefixTable(maxPrefixes: 2, maxURIBytes: 100)
+        #expect(table.register(prefix: "a", uri: "http://a/") == nil)
+        #expect(table.register(prefix: "b", uri: "http://b/") == nil)
+        #expect(table.register(prefix: "c", uri: "http://c/") == .tooManyPrefixes(limit: 2))
+        #expect(table.register(prefix: "a", uri: "http://a2/") == nil)
+        #expect(table.resolve("a:x") == "http://a2/x")
+    }
+
+    @Test func resolveWithLimit_countsTheExpandedURI() {
+        var table = PrefixTable(maxPrefixes: 4, maxURIBytes: 100)
+        table.set(prefix: "p", uri: String(repeating: "u", count: 10))
+        #expect(table.resolve("p:12345", limit: 15) == String(repeating: "u", count: 10) + "12345")
+        #expect(table.resolve("p:123456", limit: 15) == nil, "16 bytes once expanded, 8 as spelled")
+        #expect(table.resolve("plain-topic-16b.", limit: 15) == nil)
+        #expect(table.resolve("plain-topic-15b", limit: 15) == "plain-topic-15b")
+        #expect(table.resolve("q:unregistered", limit: 15) == "q:unregistered")
+    }
+}

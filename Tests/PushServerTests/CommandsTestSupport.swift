@@ -82,15 +82,27 @@ extension CommandRunner {
 }
 
 /// A value delivered once from a completion handler and awaited by the test.
-final class CommandsBox<T: Sendable>: @unchecked Sendable {
-    private var stored: T?
-    private let lock = NSLock()
-    func set(_ value: T) { lock.lock(); stored = value; lock.unlock() }
-    func value() async -> T {
-        while true {
+final class CommandsBox<T: Sendable>: Sendable {
+    private let stored = Mutex<T?>(nil)
+    func set(_ value: T) { stored.withLock { $0 = value } }
+    /// The value, or nil when it has not arrived within `seconds`.
+    func value(within seconds: Double = 30) async -> T? {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        while ContinuousClock.now < deadline {
             if let v = current() { return v }
             try? await Task.sleep(for: .milliseconds(10))
         }
+        return current()
     }
-    private func current() -> T? { lock.lock(); defer { lock.unlock() }; return stored }
+    func current() -> T? { stored.withLock { $0 } }
+}
+
+/// Polls `condition` every 10 ms until it holds or `seconds` pass; returns its last value.
+func commandsEventually(_ seconds: Double = 10, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
 }

@@ -92,4 +92,25 @@ import Testing
         #expect(config.diagnostics.echo)
         #expect(throws: ConfigError.self) { try ConfigLoader.apply(environment: ["WAMP_PUSH_MAX_CONNECTIONS": "many"], to: &config) }
     }
+
+    /// Found by the config fuzz target: a value with a control character made a refusal that is
+    /// not one line (a newline splits it, an escape sequence repaints the terminal).
+    @Test func refusal_isOneLine_whateverTheInputHolds() throws {
+        var config = ServerConfig()
+        do {
+            try ConfigLoader.apply(environment: ["WAMP_PUSH_LISTEN": "127.0.0.1:9000, tls://[::1]:\u{19}443"], to: &config)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == "WAMP_PUSH_LISTEN")
+            #expect(error.description.contains("[::1]:\\u{19}443"), "\(error.description)")
+            #expect(!error.description.unicodeScalars.contains { $0.value < 0x20 })
+        }
+        do {
+            _ = try load(#"{"lim\nits\u001b[2J":1}"#)
+            Issue.record("accepted")
+        } catch {
+            #expect(error.key == "lim\nits\u{1B}[2J")
+            #expect(error.description.hasPrefix(#"invalid config: lim\nits\u{1B}[2J: unknown key"#), "\(error.description)")
+        }
+    }
 }

@@ -50,6 +50,16 @@ import Testing
         #expect(responses.map(\.status) == [200, 404, 200])
     }
 
+    /// RFC 9112 §3.2.2: a publisher (or proxy) sending the absolute form reaches the route.
+    @Test func absoluteFormTarget_reachesTheRouteByItsPath() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let body = #"{"topicId":"WhatsApp"}"#
+        let text = try Self.raw(server.plain, Array(("POST http://push.example/internal/publish HTTP/1.1\r\nHost: x\r\n"
+            + "Connection: close\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body).utf8))
+        #expect(text.hasPrefix("HTTP/1.1 200 "), "\(text.prefix(200))")
+    }
+
     @Test func bodyOverMaxRequestBytes_gets413_andClose() throws {
         let server = try TestServer { $0.limits.maxRequestBytes = 1000 }
         defer { server.stop() }

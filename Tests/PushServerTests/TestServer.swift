@@ -15,7 +15,7 @@ final class TestServer: @unchecked Sendable {
     let plain: SocketAddress
     let secure: SocketAddress
 
-    init(_ configure: (inout ServerConfig) -> Void = { _ in }) throws {
+    init(log captured: Logger? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }) throws {
         directory = try makeTemporaryDirectory("wamp-push-test-")
         var config = ServerConfig()
         config.dataDirectory = directory
@@ -26,8 +26,8 @@ final class TestServer: @unchecked Sendable {
         ]
         config.diagnostics.echo = true
         configure(&config)
-        var log = Logger(label: "test")
-        log.logLevel = .critical
+        var log = captured ?? Logger(label: "test")
+        if captured == nil { log.logLevel = .critical }
         server = try Server(config: config, log: log)
         try server.start()
         plain = server.listeners.first { !$0.info.isTLS }?.boundAddress ?? server.listeners[0].boundAddress

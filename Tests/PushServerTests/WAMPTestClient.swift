@@ -39,9 +39,10 @@ final class WAMPTestClient: @unchecked Sendable {
         try WAMPCodec.decodeServerMessage(Array(try socket.receiveText(timeout: timeout).utf8))
     }
 
-    /// True when nothing arrives within `seconds`.
+    /// True when nothing arrives within `seconds`. Only the timeout counts as quiet: a close
+    /// or a dropped connection is something arriving, not silence.
     func staysQuiet(_ seconds: Double = 0.3) -> Bool {
-        do { _ = try socket.receiveText(timeout: seconds); return false } catch { return true }
+        do { _ = try socket.receiveText(timeout: seconds); return false } catch { return error.kind == .timeout }
     }
 
     /// Makes sure everything sent before was processed by the server: a CALL is answered in order.

@@ -24,20 +24,25 @@ public struct FanoutOptions: Sendable {
     public var drainSeconds: Double
     /// Scenario name in the report (`fanout` or `latency`).
     public var name: String
+    /// Publish through a ZeroMQ PUSH socket connected here (the server's `espo.zeroMQ`) instead
+    /// of `POST /internal/publish`: one sender, no answers (the window alone paces it).
+    public var zeroMQ: String?
     /// Restricts event `seq` to one user's sessions (`"userId"` in the body): lets tests make
     /// the server withhold one event from chosen subscribers.
     public var targetUser: (@Sendable (Int64) -> String?)?
 
     public init(subscribers: Int, payloadBytes: Int = 64, events: Int? = nil, seconds: Double? = nil, rate: Double? = nil,
                 window: Int = 64, publishers: Int = 4, pipelineDepth: Int = 8, connectConcurrency: Int = 256,
-                drainSeconds: Double = 3, name: String = "fanout", targetUser: (@Sendable (Int64) -> String?)? = nil) {
+                drainSeconds: Double = 3, name: String = "fanout", targetUser: (@Sendable (Int64) -> String?)? = nil,
+                zeroMQ: String? = nil) {
         self.subscribers = subscribers
         self.payloadBytes = payloadBytes
         self.events = events
         self.seconds = seconds
         self.rate = rate
         self.window = max(1, window)
-        self.publishers = max(1, publishers)
+        self.publishers = zeroMQ == nil ? max(1, publishers) : 1
+        self.zeroMQ = zeroMQ
         self.pipelineDepth = max(1, pipelineDepth)
         self.connectConcurrency = max(1, connectConcurrency)
         self.drainSeconds = drainSeconds
@@ -69,6 +74,7 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
     private let tls: TLSContext?
     private let request: PublishRequest
     private var publishers: [HTTPKeepAliveClient] = []
+    private var pusher: ZeroMQPusher?
     private var state = State.connecting
     private var phaseDeadline: Int64 = 0
     private var failure: String?
@@ -114,8 +120,12 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
                 // Publishers connect only now: a server may close a keep-alive connection left
                 // idle while thousands of subscribers (TLS ones slowly) were being opened.
                 do {
-                    for _ in 0..<options.publishers {
-                        publishers.append(try worker.openHTTPClient(target.publishURL, tls: tls, delegate: self))
+                    if let dsn = options.zeroMQ {
+                        pusher = try ZeroMQPusher(dsn: dsn)
+                    } else {
+                        for _ in 0..<options.publishers {
+                            publishers.append(try worker.openHTTPClient(target.publishURL, tls: tls, delegate: self))
+                        }
                     }
                 } catch {
                     fail(error.description)
@@ -136,6 +146,9 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
             }
             if now > phaseDeadline {
                 fail("subscriptions not confirmed: \(control.probed.load(ordering: .relaxed)) of \(live) got the probe event")
+            } else if now >= nextProbe, let pusher {
+                _ = pusher.send(request.probeBody())
+                nextProbe = now + 100_000_000
             } else if now >= nextProbe, publishers.allSatisfy({ $0.inFlight == 0 }), let publisher = idlePublisher() {
                 // One probe at a time: a server slow to answer one must not keep a second one
                 // in flight on another connection forever.
@@ -180,6 +193,14 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
             } else if published * Int64(subscribers) - delivered >= Int64(options.window) * Int64(subscribers) {
                 return 1
             }
+            if let pusher {
+                var body = request.body(seq: published, ts: MonotonicClock.nanoseconds())
+                if let user = options.targetUser?(published) { body = Self.restrict(body, to: user) }
+                guard pusher.send(body) else { return 1 }
+                published += 1
+                answered += 1 // nothing answers a ZeroMQ message: the window paces the sender
+                continue
+            }
             // Round-robin, so that seq % publishers names the connection (the order stream).
             let publisher = publishers[Int(published % Int64(publishers.count))]
             guard publisher.isUsable && publisher.inFlight < options.pipelineDepth else { return 1 }
@@ -216,6 +237,8 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
         serverCPU.1 = target.serverCPU()
         ownCPU.1 = ProcessStats.cpuSeconds(pid: ProcessStats.currentPID)
         state = .finished
+        pusher?.close()
+        pusher = nil
         control.published.store(Int(published), ordering: .relaxed)
         control.stop.store(true, ordering: .relaxed)
     }
@@ -223,6 +246,8 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
     private func fail(_ reason: String) {
         if failure == nil { failure = reason }
         state = .finished
+        pusher?.close()
+        pusher = nil
         control.published.store(Int(published), ordering: .relaxed)
         control.stop.store(true, ordering: .relaxed)
     }
@@ -265,6 +290,7 @@ final class FanoutDriver: ScenarioDriver, HTTPClientDelegate {
         let histogram = totals.histogram, lost = totals.lost, delivered = totals.delivered
         var report = ScenarioReport(scenario: options.name)
         report.add("transport", target.url.isTLS ? "wss" : "ws")
+        report.add("publish_via", options.zeroMQ == nil ? "http" : "zeromq")
         report.add("subscribers", subscribers)
         report.add("payload_bytes", options.payloadBytes)
         if let rate = options.rate { report.add("rate_per_s", rate, digits: 1) }

@@ -4,6 +4,8 @@ import PushStore
 
 /// Closes the live sessions of revoked tokens within a second, whoever revoked them: it polls
 /// the `token_revocation` log (filled by triggers) twice a second on the store queue.
+/// Its state belongs to the store queue: `lastSeen` is read and written only there, and `timer`
+/// is set by `start` before its first tick and cancelled there by `stop`.
 package final class RevocationWatcher: @unchecked Sendable {
     private let store: StoreService
     private let onRevoked: @Sendable (Set<String>) -> Void

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PushCodec
+import PushObservability
 import PushStore
 import Synchronization
 
@@ -16,12 +17,14 @@ import Synchronization
 /// hits, table hits and joins of a running check spend nothing). An attempt whose token is
 /// missing, wrong, unknown, expired or revoked is charged as a failure (the same token at most
 /// once a minute); server-side failures (store error, verifier timeout) and spawn refusals are not.
+/// A server-side failure is a `503 auth_unavailable` whose message says nothing about the cause
+/// (that goes to the log).
 package final class TokenAuthenticator: Sendable {
     package enum Outcome: Sendable, Equatable {
         case admitted(userId: String, tokenHash: String)
         case unauthorized(String)
         case forbidden(String)
-        /// A quota refused the attempt: answer this (429) as it is.
+        /// A quota refused the attempt (429), or the server could not check it (503): answer this as it is.
         case refused(HTTPError)
     }
 
@@ -37,6 +40,8 @@ package final class TokenAuthenticator: Sendable {
     private let cacheSeconds: Double
     private let quotas: AuthQuotas?
     private let log: Logger
+    /// Server-side failures come in floods (a full process table fails every check): a line per 10 s.
+    private let failureLog = LogThrottle()
 
     package init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60, log: Logger) {
         self.store = store
@@ -126,8 +131,10 @@ package final class TokenAuthenticator: Sendable {
         }) { [self] result in
             switch result {
             case .failure(let error):
-                log.error("token look-up failed", metadata: ["error": "\(error)"])
-                completion(.serverFailure(.unauthorized("The token could not be checked.")))
+                if let suppressed = failureLog.admit("lookup_failed") {
+                    log.error("token look-up failed", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
+                }
+                completion(.serverFailure(.refused(Self.unavailable)))
             case .success(let record?):
                 if record.isActive {
                     cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
@@ -147,7 +154,11 @@ package final class TokenAuthenticator: Sendable {
                     case .unknown:
                         completion(.outcome(.unauthorized("Unknown token.")))
                     case .failed(let reason):
-                        completion(.serverFailure(.unauthorized("The token could not be verified (\(reason)).")))
+                        // The reason (a timeout, "pipe failed: Too many open files") is ours, not the caller's.
+                        if let suppressed = self.failureLog.admit("verifier_failed") {
+                            self.log.error("token verifier failed", metadata: ["reason": "\(reason)", "suppressed": "\(suppressed)"])
+                        }
+                        completion(.serverFailure(.refused(Self.unavailable)))
                     case .spawnRefused:
                         let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
                             ?? HTTPError.tooManyTokenChecks(message: "Too many unknown tokens to verify.", retryAfter: 1)
@@ -157,6 +168,12 @@ package final class TokenAuthenticator: Sendable {
             }
         }
     }
+
+    /// The server could not check a token (store error, verifier failure): the client may retry;
+    /// the details are in the log only.
+    static let unavailable = HTTPError(status: 503, code: "auth_unavailable",
+                                       message: "The token could not be checked just now; try again shortly.",
+                                       headers: [("Retry-After", "1")])
 
     private static func judge(userId: String, owner: String, active: Bool, expiresAt: Int64?, hash: String, now: Double) -> Outcome {
         guard owner == userId else { return .unauthorized("The token belongs to another user.") }

@@ -3,8 +3,8 @@ import PushTransport
 import Synchronization
 
 /// The broker's state for ONE event loop: its sessions and their subscriptions.
-/// Confined to `loop.queue` (checked with `loop.assertOnLoop()`), so subscribe, unsubscribe and
-/// close never take a lock or hop queues; a publish visits each loop once.
+/// Confined to its loop's thread (checked with `loop.assertOnLoop()`), so subscribe, unsubscribe
+/// and close never take a lock or hop threads; a publish visits each loop once.
 package final class LoopBroker: @unchecked Sendable {
     package let loop: EventLoop
     private var index = TopicIndex()
@@ -182,7 +182,9 @@ package struct FanoutWalk {
     }
 
     consuming func finish() -> Int {
-        for session in slow { session.closeAsSlowConsumer() }
+        // A session reached through two spellings of one event is listed once per spelling;
+        // the first close ends it, so it is closed and counted once (no set on the hot path).
+        for session in slow where session.webSocket.isOpen { session.closeAsSlowConsumer() }
         return reached
     }
 }

@@ -6,9 +6,10 @@ import Synchronization
 /// calling thread until it exits or is killed. Used only from `CommandRunner`'s worker threads.
 package final class ShellSpawner: Sendable {
     /// `pipe2(O_CLOEXEC)` is not visible from Swift's Glibc module, so a pipe is created and then
-    /// marked close-on-exec; holding this lock across pipe + spawn keeps a sibling spawn from this
-    /// runner from inheriting our pipe ends (which would delay EOF).
-    private let spawnLock = Mutex<Void>(())
+    /// marked close-on-exec; holding this lock across pipe + spawn keeps a sibling spawn from
+    /// inheriting our pipe ends (which would delay EOF). One lock for the process, not per
+    /// spawner: the server runs two command pools, and a child of either must not get the other's pipes.
+    private static let spawnLock = Mutex<Void>(())
 
     private static let readChunk = 16 * 1024
     /// Bytes read after the child exited, when a leftover grandchild keeps writing; stop there.
@@ -49,7 +50,7 @@ package final class ShellSpawner: Sendable {
     }
 
     private func spawn(_ arguments: [String]) -> SpawnOutcome {
-        spawnLock.withLock { _ -> SpawnOutcome in
+        Self.spawnLock.withLock { _ -> SpawnOutcome in
             var outPipe: [Int32] = [-1, -1]
             var errPipe: [Int32] = [-1, -1]
             guard pipe(&outPipe) == 0 else { return .failure("pipe failed: \(Self.errnoText())") }

@@ -14,7 +14,8 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let webSocket: WebSocketHandler
     /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
     package var subscriptions: [String: SubscriptionPosition] = [:]
-    private var prefixes = PrefixTable()
+    /// Bounded by `limits.maxPrefixesPerSession` and `limits.maxTopicBytes`.
+    private var prefixes: PrefixTable
     private let services: WAMPServices
     private let loopBroker: LoopBroker
     private var open = true
@@ -33,6 +34,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         self.userId = userId
         self.tokenHash = tokenHash
         self.services = services
+        self.prefixes = PrefixTable(maxPrefixes: services.maxPrefixesPerSession, maxURIBytes: services.maxTopicBytes)
         self.loopBroker = services.broker.loopBroker(for: webSocket.connection.loop)
     }
 
@@ -64,9 +66,15 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         }
         switch message {
         case .prefix(let prefix, let uri):
-            if !prefixes.set(prefix: prefix, uri: uri) { close(.policyViolation, reason: "too many prefixes (limit 64)") }
+            switch prefixes.register(prefix: prefix, uri: uri) {
+            case nil: break
+            case .tooManyPrefixes(let limit)?:
+                refuseTopic("too many prefixes (limit \(limit), limits.maxPrefixesPerSession)")
+            case .tooLong(let limit)?:
+                refuseTopic("prefix or prefix URI longer than \(limit) bytes (limits.maxTopicBytes)")
+            }
         case .call(let callId, let procURI, let arguments) where procURI == TopicInfo.procedure:
-            let topic = arguments.first?.stringValue.map { prefixes.resolve($0) } ?? ""
+            guard let topic = expand(arguments.first?.stringValue ?? "") else { return }
             webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
                 callId: callId, result: TopicInfo.describe(topic, services.broker.categories))))
         case .call(let callId, _, _):
@@ -75,14 +83,31 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         case .subscribe(let topic):
             subscribe(topic)
         case .unsubscribe(let topic):
-            loopBroker.unsubscribe(self, uri: prefixes.resolve(topic))
+            guard let uri = expand(topic) else { return }
+            loopBroker.unsubscribe(self, uri: uri)
         case .publish(let topic, let event, let options):
             publish(topic, event, options)
         }
     }
 
+    /// `spelling` with its CURIE expanded; nil, closing the session (1008), when that is longer
+    /// than `limits.maxTopicBytes`: every subscription keeps its topic for the session's life.
+    private func expand(_ spelling: String) -> String? {
+        if let uri = prefixes.resolve(spelling, limit: services.maxTopicBytes) { return uri }
+        refuseTopic("topic longer than \(services.maxTopicBytes) bytes (limits.maxTopicBytes)")
+        return nil
+    }
+
+    private func refuseTopic(_ reason: String) {
+        if let suppressed = services.counters.logThrottle.admit("topic_limits") {
+            services.log.info("session closed: topic limit", metadata: [
+                "session": "\(sessionId)", "user": "\(userId)", "reason": "\(reason)", "suppressed": "\(suppressed)"])
+        }
+        close(.policyViolation, reason: reason)
+    }
+
     private func subscribe(_ spelling: String) {
-        let uri = prefixes.resolve(spelling)
+        guard let uri = expand(spelling) else { return }
         guard let resolved = services.broker.categories.resolve(uri) else {
             // EspoCRM ignores subscriptions to undeclared topics; so do we (visible at debug level).
             services.log.debug("subscription to undeclared topic ignored", metadata: ["session": "\(sessionId)", "topic": "\(uri)"])
@@ -124,7 +149,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private func publish(_ spelling: String, _ event: JSONValue, _ options: WAMPPublishOptions) {
         // EspoCRM's client sends PUBLISH ["", ""] every 60 s as a keep-alive.
         if spelling.isEmpty { return }
-        let uri = prefixes.resolve(spelling)
+        guard let uri = expand(spelling) else { return }
         guard let resolved = services.broker.categories.resolve(uri),
               services.broker.categories.category(resolved.category)?.clientPublish == true else {
             close(.policyViolation, reason: "publishing to '\(uri.prefix(60))' is not allowed from clients")
@@ -167,14 +192,19 @@ package struct WAMPServices: Sendable {
     package let counters: Counters
     package let log: Logger
     package var maxSubscriptionsPerSession = 256
+    package var maxTopicBytes = 1024
+    package var maxPrefixesPerSession = PrefixTable.capacity
 
     package init(broker: Broker, publisher: Publisher, accessChecker: AccessChecker?, counters: Counters, log: Logger,
-                 maxSubscriptionsPerSession: Int = 256) {
+                 maxSubscriptionsPerSession: Int = 256, maxTopicBytes: Int = 1024,
+                 maxPrefixesPerSession: Int = PrefixTable.capacity) {
         self.broker = broker
         self.publisher = publisher
         self.accessChecker = accessChecker
         self.counters = counters
         self.log = log
         self.maxSubscriptionsPerSession = maxSubscriptionsPerSession
+        self.maxTopicBytes = maxTopicBytes
+        self.maxPrefixesPerSession = maxPrefixesPerSession
     }
 }

@@ -10,7 +10,8 @@ public struct HTTPVersion: Sendable, Equatable, CustomStringConvertible {
 /// The request line and header block of one HTTP/1.x request.
 public struct HTTPRequestHead: Sendable, Equatable {
     public var method: String
-    /// The request target as sent (origin form: path plus optional `?query`).
+    /// The request target as sent: origin form (path plus optional `?query`), absolute form
+    /// (`http://host/path?query`) or `*`. Routing uses `path` and `query`, which read both forms.
     public var target: String
     public var version: HTTPVersion
     public var headers: HTTPHeaders
@@ -22,10 +23,25 @@ public struct HTTPRequestHead: Sendable, Equatable {
         self.headers = headers
     }
 
-    /// The path part of the target, still percent-encoded.
+    /// The path part of the target, still percent-encoded. For an absolute-form target the
+    /// scheme and authority are skipped (RFC 9112 §3.2.2: the server ignores them), and an
+    /// empty path is `/`.
     public var path: Substring {
-        if let q = target.firstIndex(of: "?") { return target[..<q] }
-        return Substring(target)
+        let origin = originForm
+        let path = origin.firstIndex(of: "?").map { origin[..<$0] } ?? origin
+        return path.isEmpty ? "/" : path
+    }
+
+    /// The target from its path on: itself in origin form; after `scheme://authority` in
+    /// absolute form (the parser admits only `http://` and `https://` there, and an authority
+    /// holds no `/` or `?`).
+    private var originForm: Substring {
+        guard target.utf8.first != UInt8(ascii: "/"), let scheme = target.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            return Substring(target)
+        }
+        let afterScheme = target.utf8[scheme...].dropFirst(3) // "://"
+        let start = afterScheme.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? target.utf8.endIndex
+        return target[start...]
     }
 
     /// The raw query string after `?`, if any.

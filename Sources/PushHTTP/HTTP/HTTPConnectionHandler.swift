@@ -31,6 +31,10 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
     private var stopParsing = false
     private var readingPaused = false
+    /// The peer half-closed: answer what it asked, then close (RFC 9112 §9.6).
+    private var inputEnded = false
+    /// The parser's last `next()` found no complete request, and no bytes came since.
+    private var parserDrained = false
 
     package init(context: ServerContext) {
         self.context = context
@@ -41,6 +45,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     package func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
         parser.append(UnsafeRawBufferPointer(bytes))
+        parserDrained = false
         // The first byte of a keep-alive request starts its (handshake-long) arrival deadline.
         if connection.phase == .idle { connection.enter(.handshake) }
         processRequests(connection)
@@ -51,6 +56,15 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     package func connectionDidClose(_ connection: Connection) {}
+
+    /// Requests already received are answered (asynchronous ones too, like the webhook's
+    /// commit); then the connection closes. A WebSocket upgrade needs the peer's input: over.
+    package func connectionInputEnded(_ connection: Connection) -> Bool {
+        if upgrading || pendingUpgrade != nil { return false }
+        inputEnded = true
+        processRequests(connection)
+        return true
+    }
 
     /// Set while `processRequests` runs: an answer computed inline calls back into it, and with
     /// thousands of pipelined requests that recursion would overflow the stack.
@@ -78,7 +92,10 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
                 && inFlight.count < Self.maxInFlight && !connection.isOutputCongested {
             let request: HTTPRequest
             do {
-                guard let next = try parser.next() else { break }
+                guard let next = try parser.next() else {
+                    parserDrained = true
+                    break
+                }
                 request = next
             } catch {
                 context.counters.httpRejected(status: error.status)
@@ -113,6 +130,15 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         }
         if busy && connection.phase != .busy { connection.enter(.busy) }
         sendReadyResponses(connection)
+        closeIfHalfClosedAndAnswered(connection)
+    }
+
+    /// After a half-close: once no answer is owed and no complete request is left, close
+    /// (queued answers are flushed first).
+    private func closeIfHalfClosedAndAnswered(_ connection: Connection) {
+        guard inputEnded, connection.state == .open, inFlight.isEmpty, !upgrading,
+              stopParsing || (parserDrained && pendingUpgrade == nil) else { return }
+        connection.closeAfterFlush()
     }
 
     /// Writes the answers that are ready at the head of the pipeline, in order.
@@ -126,6 +152,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         guard connection.state == .open, progressed || inFlight.isEmpty else { return }
         if inFlight.isEmpty, let upgradeRequest = pendingUpgrade {
             pendingUpgrade = nil
+            if inputEnded { return connection.close() } // no input side left for a WebSocket
             upgrade(connection, upgradeRequest)
             return
         }

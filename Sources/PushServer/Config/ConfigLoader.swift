@@ -19,7 +19,7 @@ public enum ConfigLoader {
     public static func apply(json root: JSONValue, to config: inout ServerConfig) throws(ConfigError) {
         let top = try object(root, "")
         try allowOnly(top, "", ["listeners", "database", "publishSecret", "categories", "whatsapp", "auth",
-                                "accessCheck", "limits", "logLevel", "diagnostics", "dataDirectory", "cluster"])
+                                "accessCheck", "limits", "logLevel", "diagnostics", "dataDirectory", "cluster", "espo"])
         if let value = top["listeners"] { config.listeners = try listeners(value) }
         if let value = top["database"] { config.database = try string(value, "database") }
         if let value = top["publishSecret"] { config.publishSecret = try optionalString(value, "publishSecret") }
@@ -36,6 +36,7 @@ public enum ConfigLoader {
             if let v = o["echo"] { config.diagnostics.echo = try bool(v, "diagnostics.echo") }
             if let v = o["console"] { config.diagnostics.console = try bool(v, "diagnostics.console") }
         }
+        if let value = top["espo"] { try espo(value, &config.espo) }
         if let value = top["cluster"] {
             let o = try object(value, "cluster")
             try allowOnly(o, "cluster", ["redis"])
@@ -66,10 +67,13 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_ADMIN_USERS"] { config.auth.adminUsers = v.split(separator: ",").map { String($0.trimmingSpaces()) } }
         if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = try boolean(v, "WAMP_PUSH_ECHO") }
         if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = try boolean(v, "WAMP_PUSH_CONSOLE") }
+        if let v = env["WAMP_PUSH_ESPO_ZEROMQ"] { config.espo.zeroMQ = v.isEmpty ? nil : v }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
             ("WAMP_PUSH_SEND_BUFFER_BYTES", \.sendBufferBytes),
+            ("WAMP_PUSH_RESERVED_DESCRIPTORS", \.reservedDescriptors), ("WAMP_PUSH_MAX_TOPIC_BYTES", \.maxTopicBytes),
+            ("WAMP_PUSH_MAX_PREFIXES_PER_SESSION", \.maxPrefixesPerSession),
         ]
         for (name, path) in numeric {
             if let v = env[name] {
@@ -112,6 +116,7 @@ public enum ConfigLoader {
         "WAMP_PUSH_MAX_REQUEST_BYTES", "WAMP_PUSH_SEND_BUFFER_BYTES", "WAMP_PUSH_MAX_SESSIONS_PER_USER",
         "WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", "WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE",
         "WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", "WAMP_PUSH_PING_INTERVAL_SECONDS", "WAMP_PUSH_CONSOLE_SCREENSHOT",
+        "WAMP_PUSH_ESPO_ZEROMQ", "WAMP_PUSH_RESERVED_DESCRIPTORS", "WAMP_PUSH_MAX_TOPIC_BYTES", "WAMP_PUSH_MAX_PREFIXES_PER_SESSION",
     ]
 
     /// One line per unknown `WAMP_PUSH_*` variable in `env`, sorted, naming the closest known one.
@@ -168,6 +173,7 @@ public enum ConfigLoader {
             throw ConfigError("limits.outputHighWatermarkBytes",
                               "must not exceed limits.sendBufferBytes (\(l.outputHighWatermarkBytes) > \(l.sendBufferBytes))")
         }
+        try validateResourceLimits(config)
         if l.outputLowWatermarkBytes >= l.outputHighWatermarkBytes {
             throw ConfigError("limits.outputLowWatermarkBytes",
                               "must be below limits.outputHighWatermarkBytes (\(l.outputLowWatermarkBytes) ≥ \(l.outputHighWatermarkBytes))")
@@ -180,6 +186,7 @@ public enum ConfigLoader {
         if let secret = config.publishSecret, secret.isEmpty {
             throw ConfigError("publishSecret", "must not be empty (omit it to allow loopback publishers only)")
         }
+        try validateEspo(config)
     }
 
     // MARK: Sections
@@ -267,8 +274,11 @@ public enum ConfigLoader {
                                     "drainTimeoutSeconds", "lingerTimeoutSeconds",
                                     "outputHighWatermarkBytes", "outputLowWatermarkBytes", "maxSubscriptionsPerSession",
                                     "maxConnectionsPerAddress", "addressLimitsExemptLoopback",
-                                    "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute"])
+                                    "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute",
+                                    "zeroMQReceiveHighWaterMark", "zeroMQMaxMessageBytes",
+                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession"])
         try authQuotaLimits(o, &l)
+        try zeroMQLimits(o, &l)
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }
         if let v = o["maxFrameBytes"] { l.maxFrameBytes = try positiveInt(v, "limits.maxFrameBytes") }
         if let v = o["maxMessageBytes"] { l.maxMessageBytes = try positiveInt(v, "limits.maxMessageBytes") }
@@ -287,6 +297,7 @@ public enum ConfigLoader {
         if let v = o["outputHighWatermarkBytes"] { l.outputHighWatermarkBytes = try positiveInt(v, "limits.outputHighWatermarkBytes") }
         if let v = o["outputLowWatermarkBytes"] { l.outputLowWatermarkBytes = try positiveInt(v, "limits.outputLowWatermarkBytes") }
         if let v = o["maxSubscriptionsPerSession"] { l.maxSubscriptionsPerSession = try positiveInt(v, "limits.maxSubscriptionsPerSession") }
+        try resourceLimits(o, &l)
         if let v = o["maxConnectionsPerAddress"] {
             l.maxConnectionsPerAddress = v.int64Value == 0 ? 0 : try positiveInt(v, "limits.maxConnectionsPerAddress")
         }
@@ -310,12 +321,12 @@ public enum ConfigLoader {
 
     // MARK: Typed readers, each naming the key on failure
 
-    private static func object(_ v: JSONValue, _ key: String) throws(ConfigError) -> JSONObject {
+    static func object(_ v: JSONValue, _ key: String) throws(ConfigError) -> JSONObject {
         guard let o = v.objectValue else { throw ConfigError(key, "must be an object (got \(kind(v)))") }
         return o
     }
 
-    private static func allowOnly(_ o: JSONObject, _ key: String, _ allowed: Set<String>) throws(ConfigError) {
+    static func allowOnly(_ o: JSONObject, _ key: String, _ allowed: Set<String>) throws(ConfigError) {
         for k in o.keys where !allowed.contains(k) {
             let path = key.isEmpty ? k : "\(key).\(k)"
             throw ConfigError(path, "unknown key\(Suggestion.didYouMean(k, among: allowed)) (allowed here: \(allowed.sorted().joined(separator: ", ")))")
@@ -327,7 +338,7 @@ public enum ConfigLoader {
         return s
     }
 
-    private static func optionalString(_ v: JSONValue, _ key: String) throws(ConfigError) -> String? {
+    static func optionalString(_ v: JSONValue, _ key: String) throws(ConfigError) -> String? {
         if v.isNull { return nil }
         return try string(v, key)
     }
@@ -337,7 +348,7 @@ public enum ConfigLoader {
         return b
     }
 
-    private static func positiveInt(_ v: JSONValue, _ key: String) throws(ConfigError) -> Int {
+    static func positiveInt(_ v: JSONValue, _ key: String) throws(ConfigError) -> Int {
         guard let n = v.int64Value, n > 0, n <= Int64(Int32.max) * 4 else {
             throw ConfigError(key, "must be a positive integer (got \(v.jsonString))")
         }

@@ -45,6 +45,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var readPaused: Bool { pausedByHandler || pausedByOutput }
     /// Input arrived (an edge fired) while reads were paused: read when resumed.
     private var readMissed = false
+    /// The peer's FIN was read: nothing more to read, and lingering has nothing to wait for.
+    private var inputEnded = false
     private var tls: TLSSession?
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
@@ -233,7 +235,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     }
 
     private func handleReadable() {
-        guard state != .closed else { return }
+        guard state != .closed, !inputEnded else { return }
         if readPaused {
             readMissed = true
             return
@@ -292,8 +294,12 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
+    /// End of input. A half-close is not the end of the connection: the handler may still owe
+    /// answers (HTTP), and a draining connection still has its last output to write.
     private func peerClosed() {
-        close()
+        guard state == .open || state == .draining else { return close() }
+        inputEnded = true
+        if state == .open && handler?.connectionInputEnded(self) != true { close() }
     }
 
     // MARK: Closing
@@ -315,6 +321,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         setPhase(.lingering)
         tls?.shutdown()
         Socket.shutdownWrite(fd)
+        // The peer's FIN came already and every byte it sent was read: closing now sends no reset.
+        if inputEnded { return close() }
         if readPaused {
             pausedByHandler = false
             pausedByOutput = false
@@ -389,11 +397,4 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if now >= deadline { return deadlinePassed() }
         if state == .open { handler?.connectionTick(self, now: now) }
     }
-}
-
-/// Which listener accepted a connection (for routing decisions and metrics).
-public struct ListenerInfo: Sendable, Hashable {
-    public let name: String
-    public let isTLS: Bool
-    public init(name: String, isTLS: Bool) { self.name = name; self.isTLS = isTLS }
 }

@@ -16,11 +16,17 @@ public protocol ConnectionHandler: AnyObject {
     /// holding buffered requests may answer them.
     func connectionOutputDrained(_ connection: Connection)
 
+    /// The peer shut its write side (end of input while the connection is open): a client may
+    /// send its request and half-close. Return true to go on writing — the handler then calls
+    /// `closeAfterFlush()` once its answers are queued; false closes the connection now.
+    func connectionInputEnded(_ connection: Connection) -> Bool
+
     /// The connection is gone (peer closed, error, or `close()`); called exactly once.
     func connectionDidClose(_ connection: Connection)
 }
 
 extension ConnectionHandler {
+    public func connectionInputEnded(_ connection: Connection) -> Bool { false }
     public func connectionTick(_ connection: Connection, now: UInt64) {}
     public func connectionDeadlinePassed(_ connection: Connection, phase: ConnectionPhase) {}
     public func connectionOutputDrained(_ connection: Connection) {}
@@ -34,5 +40,9 @@ public enum TransportEvent: Sendable {
     case addressLimitReached(peer: String, limit: Int)
     /// A connection overstayed a phase (a peer that stopped reading, talking or closing).
     case deadlinePassed(phase: ConnectionPhase, peer: String)
+    /// `accept` failed for another reason than running out of descriptors; retried at the next tick.
     case acceptFailed(String)
+    /// `accept` found the process (or system) out of descriptors; `refusedOne` when the spare
+    /// descriptor was used to accept and close one waiting connection. Retried at the next tick.
+    case acceptExhausted(reason: String, refusedOne: Bool)
 }

@@ -67,6 +67,9 @@ public final class EventLoop: @unchecked Sendable {
     private var flushing: [Connection] = []
     private static let tickNanoseconds = MonotonicClock.seconds(0.25)
     private var nextTick: UInt64 = 0
+    /// Retries that must wait rather than spin (a listener out of descriptors): run once, at
+    /// the next tick. Each caller keeps at most one here, so the list stays short.
+    private var tickTasks: [() -> Void] = []
     /// The clock deadlines are measured on (a fake one in tests); ticks still run on real time.
     private let clock: @Sendable () -> UInt64
 
@@ -173,6 +176,13 @@ public final class EventLoop: @unchecked Sendable {
         guard queued else { return body() }
         done.wait()
         return result.value!
+    }
+
+    /// Runs `body` on this loop at its next tick (at most about 250 ms away), with no thread,
+    /// timer or Dispatch queue involved. Loop thread only.
+    func executeAtNextTick(_ body: @escaping () -> Void) {
+        preconditionOnLoop()
+        tickTasks.append(body)
     }
 
     /// Ends the loop thread after its current turn and waits for it. Connections still open
@@ -286,7 +296,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private func waitMilliseconds() -> Int32 {
         if !localTasks.isEmpty || !dirty.isEmpty || !dirtyFirst.isEmpty { return 0 }
-        if connections.isEmpty { return -1 }
+        if connections.isEmpty && tickTasks.isEmpty { return -1 }
         let now = MonotonicClock.now()
         return now >= nextTick ? 0 : Int32((nextTick - now) / 1_000_000) + 1
     }
@@ -349,6 +359,11 @@ public final class EventLoop: @unchecked Sendable {
 
     /// One clock per loop drives every connection's timeouts; no per-connection timer.
     private func tick(now: UInt64) {
+        if !tickTasks.isEmpty {
+            let due = tickTasks
+            tickTasks.removeAll()
+            for task in due { task() }
+        }
         var i = 0
         // A tick may close connections (which swap-removes them), so walk by index carefully.
         while i < connections.count {
@@ -367,10 +382,12 @@ final class DispatchSemaphoreBox: Sendable {
 }
 
 /// Carries a value written by one thread and read by another after a semaphore hand-off.
+/// Owned by the loop thread inside `sync` until `done.signal()`, by the caller after its `wait()`.
 private final class ResultBox<T>: @unchecked Sendable {
     var value: T?
 }
 
+/// Hands `sync`'s non-Sendable body to the loop: only the loop thread calls it, while the caller waits.
 private final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }

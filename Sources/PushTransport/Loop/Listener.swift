@@ -1,4 +1,3 @@
-import Dispatch
 import Glibc
 import Synchronization
 
@@ -6,7 +5,13 @@ import Synchronization
 /// connection to a loop round-robin: a connection for the accepting loop starts in the same
 /// turn, one for another loop is handed over with `execute`.
 ///
-/// Confinement: `watchToken` and `accepting` are touched only on the accepting loop's thread.
+/// Out of descriptors (EMFILE/ENFILE), it neither spins nor piles up retries: it gives back a
+/// spare descriptor to accept one waiting connection and close it (that peer hears a close
+/// instead of hanging in the backlog), takes the spare again, and tries once more at the loop's
+/// next tick: one retry pending per listener, however many events arrive meanwhile.
+///
+/// Confinement: `watchToken`, `accepting`, `spareFD` and `retryPending` are touched only on the
+/// accepting loop's thread (after `init`).
 public final class Listener: LoopWatcher, @unchecked Sendable {
     public struct Configuration: Sendable {
         public var address: SocketAddress
@@ -31,7 +36,13 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     private let acceptLoop: EventLoop
     private var watchToken = -1
     private var accepting = false
+    /// Kept open to be given back when the process runs out of descriptors (-1: none held).
+    private var spareFD: Int32
+    /// A retry is waiting for the loop's next tick: events until then accept nothing.
+    private var retryPending = false
     private let fd: Int32
+    /// `accept4` on the listening socket; tests replace it (before `start`) to run out of descriptors.
+    var acceptOne: (Int32) -> Socket.AcceptResult = { Socket.accept($0) }
     private let ids = Atomic<UInt64>(1)
 
     /// Binds and listens immediately (so a port clash fails start-up); call `start()` to accept.
@@ -43,6 +54,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         self.makeHandler = makeHandler
         self.onEvent = onEvent
         self.fd = try Socket.listen(on: configuration.address)
+        self.spareFD = Socket.openSpare()
         self.boundAddress = Socket.localAddress(fd) ?? configuration.address
         self.info = ListenerInfo(name: boundAddress.description, isTLS: configuration.tls != nil)
         // Listeners take turns, so two listeners do not both load the first loop.
@@ -64,6 +76,8 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
             self.acceptLoop.unwatch(self.watchToken)
             self.watchToken = -1
             Socket.close(self.fd)
+            if self.spareFD >= 0 { Socket.close(self.spareFD) }
+            self.spareFD = -1
         }
     }
 
@@ -71,11 +85,12 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     func loopWritable() {}
 
     /// Accepts until the backlog is empty (edge-triggered), at most 256 per turn so a connection
-    /// storm cannot starve the loop's own connections.
+    /// storm cannot starve the loop's own connections. Over the connection cap (or the address
+    /// quota) a connection is closed at once: the refusal costs one accept and one close.
     private func acceptPending() {
-        guard accepting else { return }
+        guard accepting, !retryPending else { return }
         for _ in 0..<256 {
-            switch Socket.accept(fd) {
+            switch acceptOne(fd) {
             case .accepted(let client, let peer):
                 guard group.reserveConnection() else {
                     Socket.close(client)
@@ -92,21 +107,44 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
             case .wouldBlock:
                 return
             case .exhausted(let error):
-                // Out of descriptors: try again in 100 ms instead of spinning. No new edge
-                // comes for connections already waiting, hence the explicit retry.
-                onEvent?(.acceptFailed(error.description))
-                let loop = acceptLoop
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
-                    guard let listener = self else { return }
-                    loop.execute { listener.acceptPending() }
-                }
+                // No new edge comes for connections already waiting: hence the retry.
+                onEvent?(.acceptExhausted(reason: error.description, refusedOne: refuseOneWithSpare()))
+                retryAtNextTick()
                 return
             case .failed(let error):
                 onEvent?(.acceptFailed(error.description))
+                retryAtNextTick()
                 return
             }
         }
         acceptLoop.execute { [weak self] in self?.acceptPending() }
+    }
+
+    /// Out of descriptors: closes the spare, accepts one waiting connection into its place and
+    /// closes that, then takes the spare again. True when a connection was refused so.
+    private func refuseOneWithSpare() -> Bool {
+        guard spareFD >= 0 else { return false }
+        Socket.close(spareFD)
+        var refused = false
+        if case .accepted(let client, _) = acceptOne(fd) {
+            Socket.close(client)
+            refused = true
+        }
+        spareFD = Socket.openSpare()
+        return refused
+    }
+
+    /// The one retry: at the loop's next tick, never a Dispatch timer per event (one chain per
+    /// event kept Dispatch's pool busy while descriptors were out: Docs/security.md, "Descriptors").
+    private func retryAtNextTick() {
+        guard !retryPending else { return }
+        retryPending = true
+        acceptLoop.executeAtNextTick { [weak self] in
+            guard let self else { return }
+            self.retryPending = false
+            if self.spareFD < 0 && self.accepting { self.spareFD = Socket.openSpare() }
+            self.acceptPending()
+        }
     }
 
     private func hand(_ fd: Int32, peer: SocketAddress?, reservation: AddressQuota.Reservation) {

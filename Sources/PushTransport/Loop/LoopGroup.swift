@@ -6,10 +6,12 @@ import Synchronization
 /// The event loops (one per core) plus the process-wide connection budget.
 public final class LoopGroup: Sendable {
     public let loops: [EventLoop]
-    public let maxConnections: Int
     public let addressQuota: AddressQuota
     private let nextLoop = Atomic<Int>(0)
     private let openConnections = Atomic<Int>(0)
+    /// Set once the server knows its descriptor budget (`ConnectionBudget`), after the
+    /// listeners are bound and before they accept.
+    private let connectionCap: Atomic<Int>
 
     /// `clock` is what connection deadlines are measured on (tests pass a fake one).
     public init(loopCount: Int = System.coreCount, maxConnections: Int = 100_000,
@@ -17,9 +19,15 @@ public final class LoopGroup: Sendable {
                 clock: @escaping @Sendable () -> UInt64 = MonotonicClock.now) {
         precondition(loopCount > 0)
         self.loops = (0..<loopCount).map { EventLoop(index: $0, clock: clock) }
-        self.maxConnections = maxConnections
+        self.connectionCap = Atomic(maxConnections)
         self.addressQuota = addressQuota
     }
+
+    /// Connections beyond this are refused at accept.
+    public var maxConnections: Int { connectionCap.load(ordering: .relaxed) }
+
+    /// Changes the cap; connections already open above a lowered cap stay open.
+    public func limitConnections(to cap: Int) { connectionCap.store(cap, ordering: .relaxed) }
 
     /// Round-robin: connections are spread evenly and never move afterwards.
     public func next() -> EventLoop {
@@ -33,7 +41,7 @@ public final class LoopGroup: Sendable {
     func reserveConnection() -> Bool {
         while true {
             let current = openConnections.load(ordering: .relaxed)
-            if current >= maxConnections { return false }
+            if current >= connectionCap.load(ordering: .relaxed) { return false }
             if openConnections.compareExchange(expected: current, desired: current + 1, ordering: .relaxed).exchanged {
                 return true
             }

@@ -15,6 +15,13 @@ public enum FileLimits {
         return Int(clamping: limit.rlim_cur)
     }
 
+    /// The soft RLIMIT_NOFILE in force (1024 when it cannot be read).
+    public static func openFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        return Int(clamping: limit.rlim_cur)
+    }
+
     /// Open descriptors of this process, counted from /proc/self/fd (for tests and metrics).
     public static func openDescriptorCount() -> Int {
         guard let dir = opendir("/proc/self/fd") else { return -1 }

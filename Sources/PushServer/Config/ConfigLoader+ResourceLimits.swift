@@ -1,0 +1,42 @@
+import PushCodec
+import PushConfig
+
+/// Resource limits: the descriptor reserve behind the connection cap, and the bounds on
+/// what one WAMP session may keep (topic length, CURIE prefixes). Docs/security.md says what
+/// each refusal returns.
+extension ConfigLoader {
+    /// `limits.<key>` in the config file; each a positive integer.
+    static var resourceLimitKeys: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] { [
+        ("reservedDescriptors", \.reservedDescriptors), ("maxTopicBytes", \.maxTopicBytes),
+        ("maxPrefixesPerSession", \.maxPrefixesPerSession),
+    ] }
+
+    /// Reads those keys from the `limits` object of the config file.
+    static func resourceLimits(_ o: JSONObject, _ l: inout ServerConfig.Limits) throws(ConfigError) {
+        for (key, path) in resourceLimitKeys {
+            if let v = o[key] { l[keyPath: path] = try positiveInt(v, "limits." + key) }
+        }
+    }
+
+    /// A smaller reserve would leave the command runners (up to four descriptors per command
+    /// while it starts) and the store competing with connections for the last descriptors.
+    static func minimumReservedDescriptors(_ config: ServerConfig) -> Int {
+        32 + 4 * (config.auth.maxConcurrent + config.accessCheck.maxConcurrent)
+    }
+
+    /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
+    static let minimumTopicBytes = 64
+
+    static func validateResourceLimits(_ config: ServerConfig) throws(ConfigError) {
+        let l = config.limits
+        let reserveNeeded = minimumReservedDescriptors(config)
+        if l.reservedDescriptors < reserveNeeded {
+            throw ConfigError("limits.reservedDescriptors", "must be at least \(reserveNeeded): 32, plus 4 for each command that may run "
+                + "at once (auth.maxConcurrent + accessCheck.maxConcurrent), or those run out of descriptors first (got \(l.reservedDescriptors))")
+        }
+        if l.maxTopicBytes < minimumTopicBytes {
+            throw ConfigError("limits.maxTopicBytes",
+                              "must be at least \(minimumTopicBytes), EspoCRM's own topics need that much (got \(l.maxTopicBytes))")
+        }
+    }
+}
