@@ -37,7 +37,8 @@ public final class CommandRunner: Sendable {
         package let completion: @Sendable (CommandResult) -> Void
     }
 
-    private struct Slots {
+    /// Commands running now and the requests waiting for one of them to finish.
+    private struct RunQueue {
         package var running = 0
         package var waiting: [Job] = []
         package var head = 0
@@ -57,11 +58,11 @@ public final class CommandRunner: Sendable {
 
     private let maxConcurrent: Int
     private let maxQueued: Int
-    private let slots = Mutex(Slots())
+    private let runQueue = Mutex(RunQueue())
     private let spawner = ShellSpawner()
 
     /// Creates a runner allowing `maxConcurrent` (at least 1) processes at the same time and
-    /// `maxQueued` requests waiting for a slot.
+    /// `maxQueued` requests waiting for one of them to finish.
     public init(maxConcurrent: Int = 8, maxQueued: Int = 1_000) {
         self.maxConcurrent = max(1, maxConcurrent)
         self.maxQueued = max(0, maxQueued)
@@ -73,7 +74,7 @@ public final class CommandRunner: Sendable {
                     completion: @escaping @Sendable (CommandResult) -> Void) {
         let job = Job(command: shellCommand, workingDirectory: workingDirectory, timeout: timeout, completion: completion)
         enum Admission { case start, queued, refused }
-        let admission = slots.withLock { state -> Admission in
+        let admission = runQueue.withLock { state -> Admission in
             if state.running < maxConcurrent {
                 state.running += 1
                 return .start
@@ -103,7 +104,7 @@ public final class CommandRunner: Sendable {
     }
 
     /// How many commands are running now (for tests and diagnostics).
-    public var runningCount: Int { slots.withLock { $0.running } }
+    public var runningCount: Int { runQueue.withLock { $0.running } }
 
     private func startWorker(with first: Job) {
         let thread = Thread { [self] in
@@ -111,8 +112,8 @@ public final class CommandRunner: Sendable {
             while true {
                 let result = spawner.execute(command: job.command, workingDirectory: job.workingDirectory,
                                              timeout: job.timeout)
-                // Hand the slot on before the completion runs, so a slow completion delays no one.
-                let next = slots.withLock { state -> Job? in
+                // Hand the freed place on before the completion runs, so a slow completion delays no one.
+                let next = runQueue.withLock { state -> Job? in
                     if let next = state.popWaiting() { return next }
                     state.running -= 1
                     return nil
