@@ -19,7 +19,7 @@ run: build
 
 ## Build and run every test.
 test: deps
-	@scripts/install-deps.sh --optional nginx chromium php-cli php-zmq python3-zmq
+	@scripts/install-deps.sh --optional nginx chromium php-cli php-zmq python3-zmq redis-server
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	@SWIFT=$(SWIFT) scripts/fuzz.sh --smoke

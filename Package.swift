@@ -7,7 +7,8 @@ import PackageDescription
 // <- PushObservability (counters, metrics, logging) <- PushHTTP (HTTP/WebSocket serving, router)
 // <- PushBroker (WAMP, topics, fan-out, auth, commands, the publish bus and module seam)
 // <- WhatsAppModule (a module: webhook, store writes, REST actions, upstream client),
-//    PushEspo (a module: EspoCRM's ZeroMQ ingress over libzmq; espo-config)
+//    PushEspo (a module: EspoCRM's ZeroMQ ingress over libzmq; espo-config),
+//    PushCluster (our Redis client; the Redis bus and cluster module)
 // <- PushServer (config loader, access policy, wiring) <- PushTools (doctor, fake upstream)
 // <- wamp-push (CLI).
 let package = Package(
@@ -65,9 +66,14 @@ let package = Package(
             "CZeroMQ", "PushCodec", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Several nodes sharing publishes through Redis: our own Redis client on our transport.
+        .target(name: "PushCluster", dependencies: [
+            "PushCodec", "PushTransport", "PushStore", "PushConfig", "PushObservability", "PushHTTP", "PushBroker",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "PushServer", dependencies: [
             "PushCodec", "PushTransport", "PushStore", "PushClient", "PushConfig", "PushObservability", "PushHTTP",
-            "PushBroker", "WhatsAppModule", "PushEspo",
+            "PushBroker", "WhatsAppModule", "PushEspo", "PushCluster",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "PushTools", dependencies: [
@@ -95,6 +101,11 @@ let package = Package(
             "PushEspo", "PushCodec", "PushObservability", "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "TestSupport"]),
+        // Starts its own redis-server processes (Debian's redis-server, installed by `make test`).
+        .testTarget(name: "PushClusterTests", dependencies: [
+            "PushCluster", "PushCodec", "PushTransport", "PushBroker", "PushStore", "PushConfig", "PushObservability",
+            "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "PushServerTests", dependencies: [
             "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",
             "PushClient", "PushStore", "TestSupport",

@@ -9,6 +9,7 @@
 #   BENCH_OUT=DIR      keep the raw JSON lines there (default: a temporary directory, printed)
 #   BENCH_CASES=REGEX  only the cases whose label matches (grep -E), e.g. '^fanout-10000-64-ws$'
 #   BENCH_PEER=0       wamp-push only (no Hummingbird peer build or runs)
+#   BENCH_CLUSTER=0    skip the two-node cases (they need redis-server; skipped with a note without it)
 #   HUMMINGBIRD_PEER_BIN=PATH   use this peer binary instead of building Benchmarks/peers/hummingbird-peer
 set -euo pipefail
 
@@ -26,7 +27,12 @@ WP_PORT=${BENCH_WP_PORT:-18080}
 WP_TLS_PORT=${BENCH_WP_TLS_PORT:-18443}
 PEER_PORT=${BENCH_PEER_PORT:-18090}
 WP_ZMQ_PORT=${BENCH_WP_ZMQ_PORT:-18555}
+WP2_PORT=${BENCH_WP2_PORT:-18081}
+REDIS_PORT=${BENCH_REDIS_PORT:-18379}
 SERVER_PID=""
+# The two-node cases: redis-server and the second node (the first one is SERVER_PID).
+CLUSTER_PIDS=()
+NODE_B_PID=""
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -51,8 +57,19 @@ stop_server() {
     fi
     SERVER_PID=""
 }
+stop_cluster() {
+    for pid in "${CLUSTER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${CLUSTER_PIDS[@]}"; do
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    CLUSTER_PIDS=()
+    NODE_B_PID=""
+}
 cleanup() {
     stop_server
+    stop_cluster
     rm -rf "$WORK/wamp-push"
     # With BENCH_OUT the results (and logs) live there; otherwise they stay in $WORK.
     if [ -n "${BENCH_OUT:-}" ]; then rm -rf "$WORK"; fi
@@ -129,6 +146,26 @@ start_server() { # name [case label]
         "${PIN_SERVER[@]}" "$PEER_BIN" --host 127.0.0.1 --port "$PEER_PORT" >>"$LOGS/peer.log" 2>&1 &
         SERVER_PID=$!
         wait_for_port "$PEER_PORT" ;;
+    cluster)
+        # Two nodes and Redis, all on the server's core (the same one core the single node
+        # gets), persistence off. Node B admits the bench token through the shared table.
+        stop_cluster
+        "${PIN_SERVER[@]}" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+            --dir "$WP_DIR" --logfile "$LOGS/redis.log" &
+        CLUSTER_PIDS+=($!)
+        wait_for_port "$REDIS_PORT"
+        (cd "$WP_DIR" && WAMP_PUSH_MAX_SESSIONS_PER_USER=0 WAMP_PUSH_CLUSTER_NODE_ID=bench-a exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve \
+            --listen "127.0.0.1:$WP_PORT" --db "$WP_DIR/bench.sqlite" --cluster-redis "redis://127.0.0.1:$REDIS_PORT" \
+            --log-level error) >>"$LOGS/wamp-push-a.log" 2>&1 &
+        SERVER_PID=$!
+        (cd "$WP_DIR" && WAMP_PUSH_MAX_SESSIONS_PER_USER=0 WAMP_PUSH_CLUSTER_NODE_ID=bench-b exec "${PIN_SERVER[@]}" "$BIN/wamp-push" serve \
+            --listen "127.0.0.1:$WP2_PORT" --db "$WP_DIR/bench-b.sqlite" --cluster-redis "redis://127.0.0.1:$REDIS_PORT" \
+            --log-level error) >>"$LOGS/wamp-push-b.log" 2>&1 &
+        NODE_B_PID=$!
+        CLUSTER_PIDS+=("$NODE_B_PID")
+        wait_for_port "$WP_PORT"; wait_for_port "$WP2_PORT"
+        # Node A pushes its token table on connecting; give it a poll (0.5 s) and a margin.
+        sleep 1.5 ;;
     esac
 }
 
@@ -143,6 +180,7 @@ elif [ "$QUICK" = 1 ]; then
         "fanout-1000-64-ws|fanout --subscribers 1000 --payload 64 --seconds 2|60|both"
         "fanout-1000-64-wss|fanout --subscribers 1000 --payload 64 --seconds 2 --tls|60|wp"
         "fanout-1000-64-ws-zeromq|fanout --subscribers 1000 --payload 64 --seconds 2 --zeromq tcp://127.0.0.1:$WP_ZMQ_PORT|60|wp"
+        "fanout-1000-64-ws-2nodes|fanout --subscribers 1000 --payload 64 --seconds 2 --threads 2|60|cluster"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 3|60|both"
         "idle-2000-ws|idle --connections 2000 --sources 4 --settle-seconds 3|90|both"
         "idle-500-wss|idle --connections 500 --tls --settle-seconds 3|90|wp"
@@ -164,6 +202,10 @@ else
     # EspoCRM's own hand-over: the same fan-out to 1,000 subscribers published through the ZeroMQ
     # ingress (one PUSH sender) instead of POST /internal/publish (Docs/espocrm.md).
     CASES+=("fanout-1000-64-ws-zeromq|fanout --subscribers 1000 --payload 64 --seconds 4 --zeromq tcp://127.0.0.1:$WP_ZMQ_PORT|120|wp")
+    # Two nodes through Redis: 10,000 subscribers split over them, publishes into node A
+    # (Docs/scaling.md). Beside fanout-10000-64-ws and latency-10000-10 of the single node.
+    CASES+=("fanout-10000-64-ws-2nodes|fanout --subscribers 10000 --payload 64 --seconds 4 --threads 2|120|cluster")
+    CASES+=("latency-10000-10-2nodes|latency --subscribers 10000 --rate 10 --seconds 10 --threads 2|120|cluster")
     CASES+=(
         "latency-10000-10|latency --subscribers 10000 --rate 10 --seconds 10|120|both"
         "latency-1000-10|latency --subscribers 1000 --rate 10 --seconds 10|60|both"
@@ -192,6 +234,9 @@ run_case() { # server label args limit
     if [ "$server" = wamp-push ]; then
         common=(--url "ws://127.0.0.1:$WP_PORT/wss" --tls-url "wss://127.0.0.1:$WP_TLS_PORT/wss"
                 --publish-url "http://127.0.0.1:$WP_PORT" --token "$TOKEN" --user bench)
+    elif [ "$server" = cluster ]; then
+        common=(--url "ws://127.0.0.1:$WP_PORT/wss" --also-url "ws://127.0.0.1:$WP2_PORT/wss" --also-server-pid "$NODE_B_PID"
+                --publish-url "http://127.0.0.1:$WP_PORT" --token "$TOKEN" --user bench)
     else
         common=(--url "ws://127.0.0.1:$PEER_PORT/wss" --publish-url "http://127.0.0.1:$PEER_PORT" --token none --user bench)
     fi
@@ -211,13 +256,22 @@ log "== $RUNS run(s) per case; raw results in $OUT"
 START=$(date +%s)
 for entry in "${CASES[@]}"; do
     IFS='|' read -r label args limit which <<<"$entry"
-    for server in "${SERVERS[@]}"; do
+    servers=("${SERVERS[@]}")
+    if [ "$which" = cluster ]; then
+        if [ "${BENCH_CLUSTER:-1}" = 0 ]; then continue; fi
+        if ! command -v redis-server >/dev/null 2>&1; then log "note: redis-server missing: skipping $label"; continue; fi
+        servers=(cluster)
+    fi
+    for server in "${servers[@]}"; do
         [ "$which" = wp ] && [ "$server" != wamp-push ] && continue
         for run in $(seq 1 "$RUNS"); do
             start_server "$server" "$label"
             line=$(run_case "$server" "$label" "$args" "$limit")
             stop_server
-            printf '%s\n' "$line" >>"$OUT/$server.jsonl"
+            stop_cluster
+            # The two-node rows sit with wamp-push's, under their own label.
+            file=$server; [ "$server" = cluster ] && file=wamp-push
+            printf '%s\n' "$line" >>"$OUT/$file.jsonl"
             log "   $server $label run $run: $(printf '%s' "$line" | cut -c1-220)"
         done
     done

@@ -15,6 +15,7 @@ let package = Package(
         fuzzTarget("FuzzWebSocket", "PushCodec"),
         fuzzTarget("FuzzJSON", "PushCodec"),
         fuzzTarget("FuzzWAMP", "PushCodec"),
+        fuzzTarget("FuzzRESP", "PushCodec"),
         fuzzTarget("FuzzWebhook", "WhatsAppModule", "PushCodec"),
         fuzzTarget("FuzzHandshake", "PushCodec"),
         fuzzTarget("FuzzClientFrames", "PushClient", "PushCodec"),

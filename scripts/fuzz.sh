@@ -31,6 +31,7 @@ targets=(
   "websocket FuzzWebSocket websocket Fuzz/Seeds/websocket"
   "json FuzzJSON json Fuzz/Seeds/json Fixtures/whatsapp Fixtures/wamp"
   "wamp FuzzWAMP json Fuzz/Seeds/wamp"
+  "resp FuzzRESP resp Fuzz/Seeds/resp Fixtures/resp"
   "webhook FuzzWebhook webhook Fuzz/Seeds/webhook Fixtures/whatsapp Fixtures/whatsapp-upstream"
   "handshake FuzzHandshake handshake Fuzz/Seeds/handshake"
   "client-frames FuzzClientFrames websocket Fuzz/Seeds/client-frames"

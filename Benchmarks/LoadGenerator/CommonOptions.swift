@@ -30,6 +30,12 @@ struct CommonOptions: ParsableArguments {
     @Option(help: "Server process id: its CPU seconds and RSS are read from /proc.")
     var serverPID: Int32?
 
+    @Option(help: "A second node of a cluster (ws://HOST:PORT[/wss]): every other worker thread's subscribers connect there.")
+    var alsoURL: String?
+
+    @Option(help: "The second node's process id: its CPU seconds count with --server-pid's.")
+    var alsoServerPID: Int32?
+
     @Option(help: "Worker threads, each with its own epoll loop.")
     var threads = 1
 
@@ -52,8 +58,11 @@ struct CommonOptions: ParsableArguments {
             wsText = url
         }
         do {
-            return BenchTarget(url: try BenchURL(wsText), publishURL: try BenchURL(publishURL), token: token, user: user, topic: topic,
-                               publishSecret: publishSecret, serverPID: serverPID, threads: threads, sources: sources)
+            var target = BenchTarget(url: try BenchURL(wsText), publishURL: try BenchURL(publishURL), token: token, user: user, topic: topic,
+                                     publishSecret: publishSecret, serverPID: serverPID, threads: threads, sources: sources)
+            if let alsoURL { target.alsoURL = try BenchURL(alsoURL) }
+            target.alsoServerPID = alsoServerPID
+            return target
         } catch {
             throw ValidationError(error.description)
         }

@@ -133,6 +133,24 @@ public struct ServerConfig: Sendable, Equatable {
         public init() {}
     }
 
+    /// Several nodes behind a load balancer sharing publishes, tokens and revocations through
+    /// Redis (Docs/cluster.md). Without `redis`, one node and no Redis.
+    public struct Cluster: Sendable, Equatable {
+        /// `redis://[[user]:password@]host[:port][/db]` or `rediss://…`; nil: no cluster.
+        public var redis: String?
+        /// Every Redis channel and key this cluster uses starts with it (several clusters, one Redis).
+        public var channelPrefix = "wamp-push"
+        /// This node's name in envelopes, logs and `/healthz`; nil: generated at start.
+        public var nodeId: String?
+        /// The node that runs the WhatsApp module (its SQLite store lives there); the others answer
+        /// its routes with 421 naming it. Nil in a cluster: no node runs it.
+        public var whatsAppNode: String?
+        /// For `rediss://`: trust this PEM file (a private CA, or Redis's own certificate)
+        /// instead of the system's store.
+        public var tlsCAFile: String?
+        public init() {}
+    }
+
     public var listeners: [Listener]
     public var database = "data/wamp-push.sqlite"
     public var publishSecret: String?
@@ -144,6 +162,7 @@ public struct ServerConfig: Sendable, Equatable {
     public var logLevel = "info"
     public var diagnostics = Diagnostics()
     public var espo = Espo()
+    public var cluster = Cluster()
     /// Where a generated development certificate goes when a TLS listener names none.
     public var dataDirectory = "data"
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PushBroker
+import PushCluster
 import PushCodec
 import PushConfig
 import PushEspo
@@ -34,6 +35,8 @@ public final class Server: Sendable {
     let modules: [any ServerModule]
     /// The WhatsApp module, always on today (its routes answer 503 until an upstream is set).
     let whatsApp: WhatsAppServerModule
+    /// This node of a cluster (`cluster.redis`); nil: one node, no Redis.
+    let cluster: ClusterNode?
     private let log: Logger
 
     /// Opens the store, loads TLS material and binds every listener. Any problem throws a
@@ -54,7 +57,12 @@ public final class Server: Sendable {
                                                      exemptLoopback: config.limits.addressLimitsExemptLoopback),
                           clock: clock)
         broker = Broker(group: group, categories: Categories(config.categories), metrics: counters.metrics)
-        publisher = Publisher(broker: broker, bus: InProcessBus(broker: broker), metrics: counters.metrics, log: log)
+        if config.cluster.redis != nil {
+            cluster = try ClusterNode(config: config, broker: broker, group: group, store: store, metrics: counters.metrics, log: log)
+        } else {
+            cluster = nil
+        }
+        publisher = Publisher(broker: broker, bus: cluster?.bus ?? InProcessBus(broker: broker), metrics: counters.metrics, log: log)
         verifierRunner = CommandRunner(maxConcurrent: config.auth.maxConcurrent)
         accessCheckRunner = CommandRunner(maxConcurrent: config.accessCheck.maxConcurrent)
         let verifier = config.auth.verifyCommand.map { [verifierRunner] in
@@ -66,7 +74,7 @@ public final class Server: Sendable {
                             timeoutSeconds: config.accessCheck.timeoutSeconds, runner: accessCheckRunner)
             : nil
         authQuotas = AuthQuotas(limits: config.limits, metrics: counters.metrics, log: log)
-        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, log: log)
+        authenticator = TokenAuthenticator(store: store, verifier: verifier, quotas: authQuotas, shared: cluster, log: log)
         let services = WAMPServices(broker: broker, publisher: publisher, accessChecker: accessChecker, counters: counters, log: log,
                                     maxSubscriptionsPerSession: config.limits.maxSubscriptionsPerSession,
                                     maxTopicBytes: config.limits.maxTopicBytes,
@@ -76,7 +84,13 @@ public final class Server: Sendable {
         let publisher = self.publisher
         let authenticator = self.authenticator
         let authQuotas = self.authQuotas
+        let cluster = self.cluster
         let onRevoked: @Sendable (Set<String>) -> Void = { hashes in
+            authenticator.invalidate(tokenHashes: hashes)
+            broker.closeSessions(tokenHashes: hashes)
+            cluster?.announceRevocation(hashes)
+        }
+        cluster?.onRemoteRevocation { hashes in
             authenticator.invalidate(tokenHashes: hashes)
             broker.closeSessions(tokenHashes: hashes)
         }
@@ -84,7 +98,11 @@ public final class Server: Sendable {
         let metrics = counters.metrics
         let moduleContext = ModuleContext(config: config, store: store, publisher: publisher, metrics: metrics, log: log)
         whatsApp = try WhatsAppServerModule(moduleContext)
-        var enabled: [any ServerModule] = [whatsApp]
+        var enabled: [any ServerModule] = []
+        // In a cluster the WhatsApp module runs on one node only (Docs/cluster.md).
+        if let cluster { enabled.append(cluster) }
+        let whatsAppHere = cluster.map { $0.nodeId == config.cluster.whatsAppNode } ?? true
+        enabled.append(whatsAppHere ? whatsApp : WhatsAppElsewhere(node: config.cluster.whatsAppNode))
         // EspoCRM's ZeroMQ ingress, only when espo.zeroMQ is set (Docs/espocrm.md).
         if config.espo.zeroMQ != nil { enabled.append(try EspoZeroMQModule(moduleContext)) }
         modules = enabled
@@ -95,7 +113,7 @@ public final class Server: Sendable {
                                   adminUsers: Set(config.auth.adminUsers), authenticator: authenticator)
         // Every route declares who may call it (Docs/security.md, "Who may call each route").
         let router = Router(policy: policy) { r in
-            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, log, logThrottle, respond) })
+            r.add("GET", "/healthz", .anyone, ClosureRoute { _, _, respond in HealthRoute.check(store, cluster: cluster, log, logThrottle, respond) })
             r.add("GET", "/metrics", .backendOrLoopback, MetricsRoute(metrics: metrics, stats: broker.stats, group: loops))
             // The WAMP handshake authenticates itself: authToken + userId in the query (Docs/protocol.md).
             let wamp = WAMPUpgradeRoute(authenticator: authenticator, quotas: authQuotas, services: services)
@@ -110,7 +128,7 @@ public final class Server: Sendable {
             })
             r.add("POST", "/internal/publish", .backend, InternalPublishRoute(publisher: publisher))
             r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store))
-            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked))
+            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked, cluster: cluster))
             for module in modules { module.registerRoutes(r) }
             // Development tools: open to anyone, so they exist only while switched on.
             if config.diagnostics.echo { r.upgrade("/echo", .anyone, EchoRoute()) }
@@ -270,11 +288,16 @@ public final class Server: Sendable {
 
 enum HealthRoute {
     /// 200 when the store accepts a write transaction, 503 otherwise (anyone may ask: the
-    /// store's error goes to the log, not into the answer).
-    static func check(_ store: StoreService, _ log: Logger, _ throttle: LogThrottle, _ respond: @escaping Respond) {
+    /// store's error goes to the log, not into the answer). In a cluster it adds
+    /// `"cluster": "ok"` or `"degraded"` (Redis unreachable) and stays 200 either way: the node
+    /// still serves its own sessions, and a load balancer must not pull every node at once.
+    static func check(_ store: StoreService, cluster: ClusterNode? = nil, _ log: Logger, _ throttle: LogThrottle,
+                      _ respond: @escaping Respond) {
         store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
             switch result {
-            case .success: respond(.json(200, #"{"status":"ok"}"#))
+            case .success:
+                guard let cluster else { return respond(.json(200, #"{"status":"ok"}"#)) }
+                respond(.json(200, JSONValue.object(["status": "ok", "cluster": .string(cluster.status), "node": .string(cluster.nodeId)])))
             case .failure(let error):
                 if let suppressed = throttle.admit("health_check") {
                     log.error("health check: the database is not writable", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])

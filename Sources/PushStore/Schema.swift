@@ -1,6 +1,6 @@
 /// The product's schema, oldest first. Append new migrations; never edit a shipped one.
 public enum Schema {
-    public static var migrations: [Migration] { [authToken, whatsAppMessage] }
+    public static var migrations: [Migration] { [authToken, whatsAppMessage, tokenCreation] }
 
     /// Tokens are stored only as their SHA-256, never in plain text (Docs/security.md, "The database file").
     public static let authToken = Migration(version: 1, name: "auth_token", sql: """
@@ -48,5 +48,17 @@ public enum Schema {
             key   TEXT PRIMARY KEY NOT NULL,
             value TEXT NOT NULL
         );
+        """)
+
+    /// Every new token, by whoever inserts it (CLI, API, another process, plain SQL), leaves a
+    /// numbered record, as revocations do: a node of a cluster pushes its new tokens to the
+    /// shared table from this log (Docs/cluster.md), and deletes what it pushed.
+    public static let tokenCreation = Migration(version: 3, name: "token_creation", sql: """
+        CREATE TABLE token_creation (
+            seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+            token_hash TEXT NOT NULL
+        );
+        CREATE TRIGGER auth_token_created AFTER INSERT ON auth_token
+            BEGIN INSERT INTO token_creation(token_hash) VALUES (NEW.token_hash); END;
         """)
 }

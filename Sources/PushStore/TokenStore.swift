@@ -156,6 +156,34 @@ public final class TokenStore {
         try database.cachedStatement("SELECT COALESCE(MAX(seq), 0) FROM token_revocation").query().first?.int64(0) ?? 0
     }
 
+    /// Records a revocation of a token this table may not hold (a cluster's shared token): the
+    /// running server acts on it as on any other revocation.
+    public func requestRevocation(tokenHash: String) throws {
+        try database.cachedStatement("INSERT INTO token_revocation(token_hash) VALUES (?)").execute([.text(tokenHash)])
+    }
+
+    /// Tokens created after `seq` (by the trigger of migration 3), oldest first, at most `limit`;
+    /// a token deleted since comes without its record.
+    public func creations(after seq: Int64, limit: Int) throws -> [(seq: Int64, tokenHash: String, record: TokenRecord?)] {
+        try database.cachedStatement("""
+            SELECT c.seq, c.token_hash, t.user_id, t.is_active, t.created_at, t.last_access, t.expires_at
+            FROM token_creation c LEFT JOIN auth_token t ON t.token_hash = c.token_hash
+            WHERE c.seq > ? ORDER BY c.seq LIMIT ?
+            """).query([.integer(seq), .integer(Int64(limit))]).map { row in
+            let hash = try row.string(1)
+            let record = try row.optionalString(2).map { user in
+                TokenRecord(tokenHash: hash, userId: user, isActive: try row.bool(3), createdAt: try row.int64(4),
+                            lastAccess: try row.optionalInt64(5), expiresAt: try row.optionalInt64(6))
+            }
+            return (seq: try row.int64(0), tokenHash: hash, record: record)
+        }
+    }
+
+    /// Drops the creation records up to `seq` (they have been pushed).
+    public func forgetCreations(through seq: Int64) throws {
+        try database.cachedStatement("DELETE FROM token_creation WHERE seq <= ?").execute([.integer(seq)])
+    }
+
     /// The stored record for a token hash, if any (the handshake's look-up).
     public func record(tokenHash: String) throws -> TokenRecord? {
         try database.cachedStatement(

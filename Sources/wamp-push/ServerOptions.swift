@@ -34,6 +34,9 @@ struct ServerOptions: ParsableArguments {
     @Option(name: .customLong("espo-zeromq"), help: "Receive EspoCRM's ZeroMQ messages at this DSN, e.g. tcp://127.0.0.1:5555 (Docs/espocrm.md).")
     var espoZeroMQ: String?
 
+    @Option(name: .long, help: "Join a cluster through this Redis: redis://[[user]:password@]host[:port][/db] or rediss://… (Docs/cluster.md).")
+    var clusterRedis: String?
+
     /// Defaults < `base` (what `--espo-root` derived) < config file < WAMP_PUSH_* environment < flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment, base: JSONValue? = nil) throws -> ServerConfig {
         CommandLineErrors.warnAboutEnvironment(environment)
@@ -53,6 +56,7 @@ struct ServerOptions: ParsableArguments {
             if let publishSecret { result.publishSecret = publishSecret }
             if let logLevel { result.logLevel = logLevel }
             if let espoZeroMQ { result.espo.zeroMQ = espoZeroMQ }
+            if let clusterRedis { result.cluster.redis = clusterRedis.isEmpty ? nil : clusterRedis }
             try ConfigLoader.validate(result)
         } catch {
             throw ValidationError(error.description)

@@ -69,6 +69,12 @@ struct TokenCommand: ParsableCommand {
             defer { store.close() }
             if let token {
                 let revoked = try store.sync { db in try TokenStore(database: db).revoke(token: token) }
+                if !revoked, try options.resolve().cluster.redis != nil {
+                    // Maybe another node's token: the running server revokes it in the cluster's table.
+                    try store.sync { db in try TokenStore(database: db).requestRevocation(tokenHash: TokenStore.hash(token)) }
+                    print("no token of this node matches; asked the cluster to revoke it (the running server does within a second)")
+                    return
+                }
                 guard revoked else {
                     FileHandle.standardError.write("wamp-push: no active token matches\n".data(using: .utf8)!)
                     throw ExitCode(1)

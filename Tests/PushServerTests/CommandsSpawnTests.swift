@@ -46,7 +46,7 @@ import Testing
         let long = CommandsBox<CommandResult>()
         // Runs until the test creates `release`: it outlives everything pool B does.
         a.run(shellCommand: "echo started > started; while [ ! -e release ]; do sleep 0.02; done; echo a",
-              workingDirectory: dir.path, timeout: 60) { long.set($0) }
+              workingDirectory: dir.path, timeout: 600) { long.set($0) } // ended by `release`, not by this
         #expect(await commandsEventually { dir.exists("started") })
         for _ in 0..<20 {
             #expect(await b.commandsRun("echo b").stdout == "b\n")

@@ -43,7 +43,14 @@ import Testing
         (#"{"auth":{"verifyCommand":"php command.php AuthTokenCheck"}}"#, "auth.verifyCommand"),
         (#"{"logLevel":"loud"}"#, "logLevel"),
         (#"{"publishSecret":""}"#, "publishSecret"),
-        (#"{"cluster":{"redis":"redis://127.0.0.1"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":"http://127.0.0.1"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":"redis://:pw@host:0"}}"#, "cluster.redis"),
+        (#"{"cluster":{"redis":7}}"#, "cluster.redis"),
+        (#"{"cluster":{"channelPrefix":""}}"#, "cluster.channelPrefix"),
+        (#"{"cluster":{"channelPrefix":"a b"}}"#, "cluster.channelPrefix"),
+        (#"{"cluster":{"nodeId":"node/1"}}"#, "cluster.nodeId"),
+        (#"{"cluster":{"whatsAppNode":""}}"#, "cluster.whatsAppNode"),
+        (#"{"cluster":{"redis":"redis://x","sentinel":1}}"#, "cluster.sentinel"),
         (#"{"limits":{"drainTimeoutSeconds":0}}"#, "limits.drainTimeoutSeconds"),
         (#"{"limits":{"idleTimeoutSeconds":"long"}}"#, "limits.idleTimeoutSeconds"),
         (#"{"limits":{"maxSubscriptionsPerSession":-1}}"#, "limits.maxSubscriptionsPerSession"),
@@ -111,6 +118,21 @@ import Testing
         } catch {
             #expect(error.key == "lim\nits\u{1B}[2J")
             #expect(error.description.hasPrefix(#"invalid config: lim\nits\u{1B}[2J: unknown key"#), "\(error.description)")
+        }
+    }
+
+    @Test func cluster_loadsFromFileEnvironment_andTheMessageHidesThePassword() throws {
+        var config = try load(#"{"cluster":{"redis":"redis://:pw@10.0.0.5:6380/2","channelPrefix":"crm-a","nodeId":"node-1","whatsAppNode":"node-1"}}"#)
+        #expect(config.cluster.redis == "redis://:pw@10.0.0.5:6380/2")
+        #expect(config.cluster.channelPrefix == "crm-a" && config.cluster.nodeId == "node-1" && config.cluster.whatsAppNode == "node-1")
+        try ConfigLoader.apply(environment: ["WAMP_PUSH_CLUSTER_REDIS": "rediss://redis.internal", "WAMP_PUSH_CLUSTER_NODE_ID": "node-2"], to: &config)
+        #expect(config.cluster.redis == "rediss://redis.internal" && config.cluster.nodeId == "node-2")
+        try ConfigLoader.validate(config)
+        do {
+            _ = try load(#"{"cluster":{"redis":"redis://:hunter2@host:99999"}}"#)
+            Issue.record("a bad port was accepted")
+        } catch {
+            #expect(error.description == "invalid config: cluster.redis: redis URL has port '99999'; expected 1-65535")
         }
     }
 }

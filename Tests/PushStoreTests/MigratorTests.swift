@@ -60,7 +60,7 @@ import TestSupport
 
     @Test func productSchema_createsAuthTokenTable() throws {
         let db = try Database(path: ":memory:")
-        #expect(try Migrator.migrate(db, Schema.migrations) == [1, 2])
+        #expect(try Migrator.migrate(db, Schema.migrations) == [1, 2, 3])
         let columns = try db.prepare("SELECT name, type, \"notnull\", pk FROM pragma_table_info('auth_token') ORDER BY cid")
             .query().map { try $0.string(0) + " " + $0.string(1) + " " + String(try $0.int64(2)) + String(try $0.int64(3)) }
         #expect(columns == [

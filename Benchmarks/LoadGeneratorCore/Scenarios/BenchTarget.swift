@@ -18,6 +18,10 @@ public struct BenchTarget: Sendable {
     public var publishSecret: String?
     /// The server process whose CPU time and RSS are read from /proc.
     public var serverPID: Int32?
+    /// A second node of a cluster: every other worker connects its subscribers there
+    /// (`--also-url`), and its CPU time counts with the first one's (`--also-server-pid`).
+    public var alsoURL: BenchURL?
+    public var alsoServerPID: Int32?
     /// Worker threads (each its own epoll loop).
     public var threads: Int
     /// Loopback source addresses 127.0.0.1 ... 127.0.0.K to spread connections over.
@@ -71,7 +75,9 @@ public struct BenchTarget: Sendable {
         let firstUpgrades = firstCredentials.map { UpgradeRequest.bytes(path: url.path, host: url.hostHeader, token: $0.token, user: $0.user) }
         let subscribeFrame: [UInt8]? = subscribe ? subscribeBytes() : nil
         return (0..<threads).map { i in
-            WorkerPlan(target: url, tls: url.isTLS ? tls : nil, upgradeRequest: upgrade, firstUpgrades: firstUpgrades, subscribeFrame: subscribeFrame,
+            let url = i % 2 == 1 ? alsoURL.map { $0.path == "/" ? $0.with(path: "/wss") : $0 } ?? self.url : self.url
+            let upgrade = url == self.url ? upgrade : UpgradeRequest.bytes(path: url.path, host: url.hostHeader, token: token, user: user)
+            return WorkerPlan(target: url, tls: url.isTLS ? tls : nil, upgradeRequest: upgrade, firstUpgrades: firstUpgrades, subscribeFrame: subscribeFrame,
                        connections: Runner.share(connections, threads: threads, index: i),
                        concurrency: max(1, Runner.share(concurrency, threads: threads, index: i)),
                        sources: sourceAddresses, bufferBytes: bufferBytes)
@@ -84,6 +90,9 @@ public struct BenchTarget: Sendable {
         return text.withUnsafeBytes { FrameEncoder.clientFrame(.text, payload: $0, maskKey: 0x3779_1A2B) }
     }
 
-    func serverCPU() -> Double? { serverPID.flatMap { ProcessStats.cpuSeconds(pid: $0) } }
+    func serverCPU() -> Double? {
+        guard let first = serverPID.flatMap({ ProcessStats.cpuSeconds(pid: $0) }) else { return nil }
+        return first + (alsoServerPID.flatMap { ProcessStats.cpuSeconds(pid: $0) } ?? 0)
+    }
     func serverRSS() -> Int? { serverPID.flatMap { ProcessStats.residentBytes(pid: $0) } }
 }

@@ -39,14 +39,17 @@ package final class TokenAuthenticator: Sendable {
     private let cache = Mutex<[String: Entry]>([:])
     private let cacheSeconds: Double
     private let quotas: AuthQuotas?
+    private let shared: SharedTokenTable?
     private let log: Logger
     /// Server-side failures come in floods (a full process table fails every check): a line per 10 s.
     private let failureLog = LogThrottle()
 
-    package init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60, log: Logger) {
+    package init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60,
+                 shared: SharedTokenTable? = nil, log: Logger) {
         self.store = store
         self.verifier = verifier
         self.quotas = quotas
+        self.shared = shared
         self.cacheSeconds = cacheSeconds
         self.log = log
     }
@@ -128,7 +131,28 @@ package final class TokenAuthenticator: Sendable {
             let record = try tokens.record(tokenHash: hash)
             if let record, record.isActive { _ = try? tokens.touch(tokenHash: hash, now: Int64(now)) }
             return record
-        }) { [self] result in
+        }) { [self] local in
+            guard let shared else { return decide(local) }
+            shared.record(tokenHash: hash) { [self] remote in
+                switch remote {
+                case .success(var record?):
+                    // A revocation recorded before the token's record reached the shared table
+                    // names no owner: the local record does.
+                    if record.userId.isEmpty, case .success(let mine?) = local { record.userId = mine.userId }
+                    decide(.success(record))
+                case .success(nil): decide(local)
+                case .failure(let error):
+                    // Degraded, not down: the local table still admits this node's own tokens.
+                    if let suppressed = failureLog.admit("shared-tokens") {
+                        log.warning("shared token table unavailable; using the local one",
+                                    metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
+                    }
+                    decide(local)
+                }
+            }
+        }
+
+        @Sendable func decide(_ result: Result<TokenRecord?, any Error>) {
             switch result {
             case .failure(let error):
                 if let suppressed = failureLog.admit("lookup_failed") {

@@ -37,13 +37,7 @@ public enum ConfigLoader {
             if let v = o["console"] { config.diagnostics.console = try bool(v, "diagnostics.console") }
         }
         if let value = top["espo"] { try espo(value, &config.espo) }
-        if let value = top["cluster"] {
-            let o = try object(value, "cluster")
-            try allowOnly(o, "cluster", ["redis"])
-            if let v = o["redis"], !v.isNull {
-                throw ConfigError("cluster.redis", "clustering through Redis is not available in this build yet")
-            }
-        }
+        if let value = top["cluster"] { try cluster(value, &config.cluster) }
     }
 
     /// `WAMP_PUSH_*` variables (see Docs/configuration.md for the list).
@@ -68,6 +62,8 @@ public enum ConfigLoader {
         if let v = env["WAMP_PUSH_ECHO"] { config.diagnostics.echo = try boolean(v, "WAMP_PUSH_ECHO") }
         if let v = env["WAMP_PUSH_CONSOLE"] { config.diagnostics.console = try boolean(v, "WAMP_PUSH_CONSOLE") }
         if let v = env["WAMP_PUSH_ESPO_ZEROMQ"] { config.espo.zeroMQ = v.isEmpty ? nil : v }
+        if let v = env["WAMP_PUSH_CLUSTER_REDIS"] { config.cluster.redis = v.isEmpty ? nil : v }
+        if let v = env["WAMP_PUSH_CLUSTER_NODE_ID"] { config.cluster.nodeId = v.isEmpty ? nil : v }
         let numeric: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] = [
             ("WAMP_PUSH_MAX_CONNECTIONS", \.maxConnections), ("WAMP_PUSH_MAX_FRAME_BYTES", \.maxFrameBytes),
             ("WAMP_PUSH_MAX_MESSAGE_BYTES", \.maxMessageBytes), ("WAMP_PUSH_MAX_REQUEST_BYTES", \.maxRequestBytes),
@@ -117,6 +113,7 @@ public enum ConfigLoader {
         "WAMP_PUSH_FAILED_AUTH_PER_ADDRESS_PER_MINUTE", "WAMP_PUSH_VERIFIER_SPAWNS_PER_ADDRESS_PER_MINUTE",
         "WAMP_PUSH_HANDSHAKE_TIMEOUT_SECONDS", "WAMP_PUSH_PING_INTERVAL_SECONDS", "WAMP_PUSH_CONSOLE_SCREENSHOT",
         "WAMP_PUSH_ESPO_ZEROMQ", "WAMP_PUSH_RESERVED_DESCRIPTORS", "WAMP_PUSH_MAX_TOPIC_BYTES", "WAMP_PUSH_MAX_PREFIXES_PER_SESSION",
+        "WAMP_PUSH_CLUSTER_REDIS", "WAMP_PUSH_CLUSTER_NODE_ID",
     ]
 
     /// One line per unknown `WAMP_PUSH_*` variable in `env`, sorted, naming the closest known one.
@@ -183,6 +180,7 @@ public enum ConfigLoader {
         where id.isEmpty || !id.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || $0 == "-") }) {
             throw ConfigError("auth.adminUsers[\(i)]", "must be a user id of letters, digits and '-' (got \"\(id)\")")
         }
+        try validateCluster(config.cluster)
         if let secret = config.publishSecret, secret.isEmpty {
             throw ConfigError("publishSecret", "must not be empty (omit it to allow loopback publishers only)")
         }
@@ -333,7 +331,7 @@ public enum ConfigLoader {
         }
     }
 
-    private static func string(_ v: JSONValue, _ key: String) throws(ConfigError) -> String {
+    static func string(_ v: JSONValue, _ key: String) throws(ConfigError) -> String {
         guard let s = v.stringValue else { throw ConfigError(key, "must be a string (got \(kind(v)))") }
         return s
     }
@@ -376,24 +374,5 @@ public enum ConfigLoader {
         case .array: return "an array"
         case .object: return "an object"
         }
-    }
-}
-
-/// `--listen` and `WAMP_PUSH_LISTEN` values: `host:port` is plain; `tls://`, `wss://` or `https://`
-/// in front asks for TLS (with `--tls-cert/--tls-key` or the generated development certificate).
-public enum ListenSpec {
-    public static func parse(_ text: String, key: String) throws(ConfigError) -> ServerConfig.Listener {
-        var address = text
-        var tls = false
-        for prefix in ["tls://", "wss://", "https://"] where address.hasPrefix(prefix) {
-            address.removeFirst(prefix.count)
-            tls = true
-        }
-        for prefix in ["tcp://", "ws://", "http://"] where address.hasPrefix(prefix) {
-            address.removeFirst(prefix.count)
-        }
-        do { _ = try SocketAddress.parse(address) } catch { throw ConfigError(key, error.description) }
-        let files = tls ? ServerConfig.TLSFiles(cert: "data/tls/cert.pem", key: "data/tls/key.pem", generated: true) : nil
-        return ServerConfig.Listener(address: address, tls: files)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PushCluster
 import PushCodec
 import PushHTTP
 import PushStore
@@ -48,11 +49,14 @@ struct CreateTokenRoute: HTTPRoute {
     }
 }
 
-/// `DELETE /internal/tokens/{token}`: revokes the token and closes its live sessions at once.
+/// `DELETE /internal/tokens/{token}`: revokes the token and closes its live sessions at once
+/// (in a cluster, on every node; a token this node's table does not hold is revoked in the
+/// shared table).
 struct RevokeTokenRoute: HTTPRoute {
     static let prefix = "/internal/tokens/"
     let store: StoreService
     let onRevoked: @Sendable (Set<String>) -> Void
+    var cluster: ClusterNode?
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         let token = String(request.head.path.dropFirst(Self.prefix.count))
@@ -67,7 +71,18 @@ struct RevokeTokenRoute: HTTPRoute {
                 onRevoked([hash])
                 respond(.json(200, JSONValue.object(["revoked": .bool(true)])))
             case .success(false):
-                respond(.error(.unknownToken("No active token matches.")))
+                guard let cluster else {
+                    return respond(.error(.unknownToken("No active token matches.")))
+                }
+                cluster.revokeShared(tokenHash: hash) { revoked in
+                    switch revoked {
+                    case true?: respond(.json(200, JSONValue.object(["revoked": .bool(true)])))
+                    case false?: respond(.error(.unknownToken("No active token matches.")))
+                    case nil:
+                        respond(.error(.clusterUnavailable(
+                            "The token is not in this node's table and the cluster's table cannot be reached.")))
+                    }
+                }
             case .failure(let error):
                 respond(.error(.storeError("The token could not be revoked: \(error).")))
             }
@@ -87,4 +102,8 @@ extension HTTPError {
     fileprivate static func tokenExists(_ message: String) -> HTTPError { HTTPError(status: 409, code: "token_exists", message: message) }
     /// `404`: no active token to revoke.
     fileprivate static func unknownToken(_ message: String) -> HTTPError { HTTPError(status: 404, code: "unknown_token", message: message) }
+    /// `503`: the token may be in the cluster's shared table, which cannot be reached.
+    fileprivate static func clusterUnavailable(_ message: String) -> HTTPError {
+        HTTPError(status: 503, code: "cluster_unavailable", message: message)
+    }
 }

@@ -32,7 +32,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// last tick; fewer at the next one means the peer is slow, not stuck.
     private var unsentAtDrainMark = 0
 
-    private let fd: Int32
+    let fd: Int32
     private let group: LoopGroup
     private var watchToken = -1
     /// A write hit EAGAIN: the next writable edge resumes the flush.
@@ -47,11 +47,11 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var readMissed = false
     /// The peer's FIN was read: nothing more to read, and lingering has nothing to wait for.
     private var inputEnded = false
-    private var tls: TLSSession?
+    var tls: TLSSession?
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
-    private var tlsRetryLength = 0
-    private var outbound = OutboundQueue()
+    var tlsRetryLength = 0
+    var outbound = OutboundQueue()
     private let onEvent: (@Sendable (TransportEvent) -> Void)?
     /// The source-address reservation this connection holds (released on close).
     let addressReservation: AddressQuota.Reservation
@@ -59,6 +59,8 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     var isDirty = false
     /// Where this connection sits in its loop's list (-1 when not registered); loop thread only.
     var indexInLoop = -1
+    /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
+    var connecting = false
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
@@ -88,9 +90,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if watchToken < 0 { close() }
     }
 
-    func loopReadable() { handleReadable() }
+    func loopReadable() {
+        if connecting { finishConnect() }
+        handleReadable()
+    }
 
     func loopWritable() {
+        if connecting { finishConnect() }
         if tlsWantsWritable {
             tlsWantsWritable = false
             if tlsHandshaking { driveTLSHandshake(); return }
@@ -167,46 +173,6 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if state == .draining { beginLinger() } else { outputDrained() }
     }
 
-    private enum WriteOutcome { case progress, blocked, waitForRead, failed }
-
-    private func writePlain() -> WriteOutcome {
-        let count = outbound.fill(loop.iovecs, max: EventLoop.maxIOVecs)
-        switch Socket.writev(fd, loop.iovecs, count: count) {
-        case .bytes(let n):
-            outbound.consume(n)
-            return .progress
-        case .wouldBlock: return .blocked
-        case .eof, .failed: return .failed
-        }
-    }
-
-    private func writeTLS() -> WriteOutcome {
-        guard let tls else { return .failed }
-        // Large frames go straight from their shared block; small ones are gathered into one record.
-        var chunk: UnsafeRawBufferPointer
-        if let head = outbound.headChunk, head.count >= loop.tlsScratch.count || tlsRetryLength > loop.tlsScratch.count {
-            chunk = UnsafeRawBufferPointer(rebasing: head[0..<(tlsRetryLength > 0 ? min(tlsRetryLength, head.count) : head.count)])
-        } else {
-            let limit = tlsRetryLength > 0 ? tlsRetryLength : loop.tlsScratch.count
-            let n = outbound.gather(into: loop.tlsScratch, limit: limit)
-            chunk = UnsafeRawBufferPointer(rebasing: loop.tlsScratch[0..<n])
-        }
-        switch tls.write(chunk) {
-        case .wrote(let n):
-            tlsRetryLength = 0
-            outbound.consume(n)
-            return .progress
-        case .wantWrite:
-            tlsRetryLength = chunk.count
-            return .blocked
-        case .wantRead:
-            tlsRetryLength = chunk.count
-            return .waitForRead
-        case .closed, .failed:
-            return .failed
-        }
-    }
-
     // MARK: Reading
 
     /// Stops delivering reads (e.g. while a token check runs off the loop). Costs no system
@@ -278,7 +244,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    private func driveTLSHandshake() {
+    func driveTLSHandshake() {
         guard let tls else { return }
         switch tls.handshake() {
         case .complete:
