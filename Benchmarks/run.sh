@@ -121,6 +121,17 @@ wait_for_port() { # port
     log "server did not open port $1"; return 1
 }
 
+wait_for_token() { # port: until a WebSocket handshake there with the bench token gets 101
+    local status
+    for _ in $(seq 1 200); do
+        status=$(exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /wss?authToken=%s&userId=bench HTTP/1.1\r\nHost: b\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wamp\r\n\r\n' "$TOKEN" >&3 \
+            && head -c 12 <&3 | cut -c10-12) 2>/dev/null || status=""
+        if [ "$status" = 101 ]; then return 0; fi
+        sleep 0.1
+    done
+    log "node on port $1 never admitted the bench token (last status: ${status:-none})"; return 1
+}
+
 start_server() { # name [case label]
     stop_server
     case "$1" in
@@ -164,8 +175,9 @@ start_server() { # name [case label]
         NODE_B_PID=$!
         CLUSTER_PIDS+=("$NODE_B_PID")
         wait_for_port "$WP_PORT"; wait_for_port "$WP2_PORT"
-        # Node A pushes its token table on connecting; give it a poll (0.5 s) and a margin.
-        sleep 1.5 ;;
+        # Node A pushes its token table once its Redis connection is up: wait until node B
+        # admits the bench token (a WebSocket handshake gets 101), not a fixed time.
+        wait_for_token "$WP2_PORT" ;;
     esac
 }
 

@@ -142,41 +142,7 @@ public final class Server: Sendable {
         var bound: [Listener] = []
         let context = self.context
         let counters = self.counters
-        let onEvent: @Sendable (TransportEvent) -> Void = { event in
-            switch event {
-            case .tlsHandshakeFailed(let peer, let reason):
-                counters.tlsHandshakeFailed()
-                log.info("TLS handshake failed", metadata: ["peer": "\(peer)", "reason": "\(reason)"])
-            case .connectionLimitReached(let limit):
-                counters.connectionLimitReached()
-                if let suppressed = counters.logThrottle.admit("connection_limit") {
-                    log.warning("connection refused: limit reached", metadata: [
-                        "limit": "\(limit)", "key": "limits.maxConnections", "suppressed": "\(suppressed)"])
-                }
-            case .addressLimitReached(let peer, let limit):
-                counters.addressLimitReached()
-                if let suppressed = counters.logThrottle.admit("connections_per_address") {
-                    log.warning("connection refused: too many from one address", metadata: [
-                        "peer": "\(peer)", "limit": "\(limit)", "key": "limits.maxConnectionsPerAddress", "suppressed": "\(suppressed)"])
-                }
-            case .deadlinePassed(let phase, let peer):
-                counters.deadlinePassed(phase)
-                if let suppressed = counters.logThrottle.admit("deadline") {
-                    log.info("connection closed: deadline passed", metadata: [
-                        "phase": "\(phase.rawValue)", "peer": "\(peer)", "suppressed": "\(suppressed)"])
-                }
-            case .acceptFailed(let reason):
-                if let suppressed = counters.logThrottle.admit("accept_failed") {
-                    log.error("accept failed", metadata: ["reason": "\(reason)", "suppressed": "\(suppressed)"])
-                }
-            case .acceptExhausted(let reason, let refusedOne):
-                if refusedOne { counters.connectionLimitReached() }
-                if let suppressed = counters.logThrottle.admit("accept_exhausted") {
-                    log.error("accept failed: out of descriptors, refusing connections", metadata: [
-                        "reason": "\(reason)", "key": "limits.reservedDescriptors", "suppressed": "\(suppressed)"])
-                }
-            }
-        }
+        let onEvent = TransportEventLog.handler(counters: counters, log: log)
         for spec in config.listeners {
             let address: SocketAddress
             do { address = try SocketAddress.parse(spec.address) } catch { throw StartupError("listener \(spec.address): \(error)") }
@@ -281,29 +247,6 @@ public final class Server: Sendable {
         }
         do { return try TLSContext.server(certificateChainPath: cert, privateKeyPath: key) } catch {
             throw StartupError(error.description)
-        }
-    }
-}
-
-
-enum HealthRoute {
-    /// 200 when the store accepts a write transaction, 503 otherwise (anyone may ask: the
-    /// store's error goes to the log, not into the answer). In a cluster it adds
-    /// `"cluster": "ok"` or `"degraded"` (Redis unreachable) and stays 200 either way: the node
-    /// still serves its own sessions, and a load balancer must not pull every node at once.
-    static func check(_ store: StoreService, cluster: ClusterNode? = nil, _ log: Logger, _ throttle: LogThrottle,
-                      _ respond: @escaping Respond) {
-        store.async({ db in try db.execute("BEGIN IMMEDIATE; ROLLBACK;") }) { result in
-            switch result {
-            case .success:
-                guard let cluster else { return respond(.json(200, #"{"status":"ok"}"#)) }
-                respond(.json(200, JSONValue.object(["status": "ok", "cluster": .string(cluster.status), "node": .string(cluster.nodeId)])))
-            case .failure(let error):
-                if let suppressed = throttle.admit("health_check") {
-                    log.error("health check: the database is not writable", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
-                }
-                respond(.error(.storeUnavailable("The database is not writable.")))
-            }
         }
     }
 }

@@ -3,6 +3,7 @@ import Logging
 import PushCodec
 import PushObservability
 import PushStore
+import PushTransport
 import Synchronization
 
 /// Decides who may open a WAMP session (Docs/security.md, "Routes" and "Authentication quotas").
@@ -31,6 +32,7 @@ package final class TokenAuthenticator: Sendable {
     private struct Entry {
         package let userId: String
         package let expiresAt: Int64?
+        /// When it was cached, on the monotonic clock (a wall-clock step cannot stretch the TTL).
         package let cachedAt: Double
     }
 
@@ -40,13 +42,19 @@ package final class TokenAuthenticator: Sendable {
     private let cacheSeconds: Double
     private let quotas: AuthQuotas?
     private let shared: SharedTokenTable?
+    /// Shared-table look-ups in flight, by token hash, with everyone waiting for each: a reconnect
+    /// storm of one user's tabs asks the shared table once, not once per tab. At most one entry
+    /// per connection in its handshake, so bounded by the connection cap.
+    private let sharedLookups = Mutex<[String: [@Sendable (Result<TokenRecord?, SharedTokenError>) -> Void]]>([:])
+    private let clock: @Sendable () -> Double
     private let log: Logger
     /// Server-side failures come in floods (a full process table fails every check): a line per 10 s.
     private let failureLog = LogThrottle()
 
     package init(store: StoreService, verifier: ExternalTokenVerifier?, quotas: AuthQuotas? = nil, cacheSeconds: Double = 60,
-                 shared: SharedTokenTable? = nil, log: Logger) {
+                 shared: SharedTokenTable? = nil, clock: @escaping @Sendable () -> Double = MonotonicSeconds.now, log: Logger) {
         self.store = store
+        self.clock = clock
         self.verifier = verifier
         self.quotas = quotas
         self.shared = shared
@@ -122,8 +130,9 @@ package final class TokenAuthenticator: Sendable {
     private func resolve(_ rawToken: String, source: String?, completion: @escaping @Sendable (Owner) -> Void) {
         let token = Self.strip(rawToken)
         let hash = TokenStore.hash(token)
-        let now = Date().timeIntervalSince1970
-        if let entry = cache.withLock({ $0[hash] }), now - entry.cachedAt < cacheSeconds {
+        let now = Date().timeIntervalSince1970 // for the table's last-used stamp
+        let cachedAt = clock()
+        if let entry = cache.withLock({ $0[hash] }), cachedAt - entry.cachedAt < cacheSeconds {
             return completion(.owner(entry.userId, hash: hash, active: true, expiresAt: entry.expiresAt))
         }
         store.async({ db -> TokenRecord? in
@@ -132,8 +141,8 @@ package final class TokenAuthenticator: Sendable {
             if let record, record.isActive { _ = try? tokens.touch(tokenHash: hash, now: Int64(now)) }
             return record
         }) { [self] local in
-            guard let shared else { return decide(local) }
-            shared.record(tokenHash: hash) { [self] remote in
+            guard shared != nil else { return decide(local) }
+            sharedRecord(hash) { [self] remote in
                 switch remote {
                 case .success(var record?):
                     // A revocation recorded before the token's record reached the shared table
@@ -147,6 +156,9 @@ package final class TokenAuthenticator: Sendable {
                         log.warning("shared token table unavailable; using the local one",
                                     metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
                     }
+                    // A token the local table does not hold was not checked, not found unknown:
+                    // answer 503 (retry), not 401.
+                    if case .success(nil) = local { return decide(.failure(error)) }
                     decide(local)
                 }
             }
@@ -161,7 +173,7 @@ package final class TokenAuthenticator: Sendable {
                 completion(.serverFailure(.refused(Self.unavailable)))
             case .success(let record?):
                 if record.isActive {
-                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: now) }
+                    cache.withLock { $0[hash] = Entry(userId: record.userId, expiresAt: record.expiresAt, cachedAt: cachedAt) }
                 }
                 completion(.owner(record.userId, hash: hash, active: record.isActive, expiresAt: record.expiresAt))
             case .success(nil):
@@ -190,6 +202,21 @@ package final class TokenAuthenticator: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// One shared-table look-up per token hash at a time; later askers wait for its answer.
+    private func sharedRecord(_ hash: String, _ done: @escaping @Sendable (Result<TokenRecord?, SharedTokenError>) -> Void) {
+        guard let shared else { return }
+        let first = sharedLookups.withLock { pending -> Bool in
+            if pending[hash] != nil { pending[hash]!.append(done); return false }
+            pending[hash] = [done]
+            return true
+        }
+        guard first else { return }
+        shared.record(tokenHash: hash) { [self] result in
+            let waiting = sharedLookups.withLock { $0.removeValue(forKey: hash) ?? [] }
+            for waiter in waiting { waiter(result) }
         }
     }
 

@@ -15,6 +15,8 @@ import PushCodec
 /// reading until the peer has taken it down to the low watermark — so a peer that sends and
 /// never reads holds at most about one watermark of output and one read of input.
 public final class Connection: LoopWatcher, @unchecked Sendable {
+    /// The coarse view of `phase` that callers test (`state == .open`): one stored value, the
+    /// phase, decides both, so they cannot disagree.
     public enum State: Equatable { case open, draining, lingering, closed }
 
     public let id: UInt64
@@ -22,15 +24,25 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public let peer: SocketAddress?
     public let listener: ListenerInfo
     public var handler: ConnectionHandler?
-    public private(set) var state: State = .open
+    public var state: State {
+        if closed { return .closed }
+        switch phase {
+        case .draining: return .draining
+        case .lingering: return .lingering
+        case .handshake, .busy, .idle, .established, .closing: return .open
+        }
+    }
     /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (Docs/protocol.md, "WebSocket").
     public let policy: ConnectionPolicy
-    /// The phase and when it ends (loop clock); see `enter(_:)`.
-    public private(set) var phase: ConnectionPhase = .handshake
-    public private(set) var deadline: UInt64
+    /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
+    /// closing) are the handler's to name; draining and lingering the connection's own.
+    public internal(set) var phase: ConnectionPhase = .handshake
+    /// Set once by `close()`; the phase is then the one the connection ended in.
+    private var closed = false
+    public internal(set) var deadline: UInt64
     /// While draining: bytes not yet taken by the peer (ours queued plus the kernel's) at the
     /// last tick; fewer at the next one means the peer is slow, not stuck.
-    private var unsentAtDrainMark = 0
+    var unsentAtDrainMark = 0
 
     let fd: Int32
     private let group: LoopGroup
@@ -39,20 +51,26 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var writeBlocked = false
     /// TLS needs the socket writable (handshake or a read that must write first).
     private var tlsWantsWritable = false
-    /// Why reading is paused: the handler asked, and/or output is above the high watermark.
-    private var pausedByHandler = false
-    private var pausedByOutput = false
-    private var readPaused: Bool { pausedByHandler || pausedByOutput }
+    /// Why reading is paused; it resumes once no reason is left.
+    private struct ReadPause: OptionSet {
+        let rawValue: UInt8
+        /// The handler asked (`pauseReading`), e.g. while a token check runs off the loop.
+        static let byHandler = ReadPause(rawValue: 1)
+        /// Output is above the high watermark: the peer is not taking what we send.
+        static let byOutput = ReadPause(rawValue: 2)
+    }
+    private var readPause: ReadPause = []
+    private var readPaused: Bool { !readPause.isEmpty }
     /// Input arrived (an edge fired) while reads were paused: read when resumed.
     private var readMissed = false
     /// The peer's FIN was read: nothing more to read, and lingering has nothing to wait for.
     private var inputEnded = false
-    var tls: TLSSession?
+    private var tls: TLSSession?
     private var tlsHandshaking = false
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
-    var tlsRetryLength = 0
+    private var tlsRetryLength = 0
     var outbound = OutboundQueue()
-    private let onEvent: (@Sendable (TransportEvent) -> Void)?
+    let onEvent: (@Sendable (TransportEvent) -> Void)?
     /// The source-address reservation this connection holds (released on close).
     let addressReservation: AddressQuota.Reservation
 
@@ -121,7 +139,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         guard state == .open else { return false }
         if outbound.queuedBytes + frame.count > policy.sendBufferLimit && outbound.queuedBytes > 0 { return false }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
+        if outbound.queuedBytes > policy.highWatermark { readPause.insert(.byOutput) }
         loop.markDirty(self)
         return true
     }
@@ -133,17 +151,17 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         loop.preconditionOnLoop()
         guard state == .open || state == .draining else { return }
         outbound.append(frame)
-        if outbound.queuedBytes > policy.highWatermark { pausedByOutput = true }
+        if outbound.queuedBytes > policy.highWatermark { readPause.insert(.byOutput) }
         loop.markDirty(self)
     }
 
     /// True while output is above the high watermark: a handler with buffered input (pipelined
     /// requests) should not answer more until `connectionOutputDrained` is called.
-    public var isOutputCongested: Bool { pausedByOutput }
+    public var isOutputCongested: Bool { readPause.contains(.byOutput) }
 
     private func outputDrained() {
-        guard pausedByOutput, outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }
-        pausedByOutput = false
+        guard readPause.contains(.byOutput), outbound.queuedBytes <= policy.lowWatermark, state == .open else { return }
+        readPause.remove(.byOutput)
         readingMayResume()
         handler?.connectionOutputDrained(self)
     }
@@ -173,6 +191,46 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         if state == .draining { beginLinger() } else { outputDrained() }
     }
 
+    private enum WriteOutcome { case progress, blocked, waitForRead, failed }
+
+    private func writePlain() -> WriteOutcome {
+        let count = outbound.fill(loop.iovecs, max: EventLoop.maxIOVecs)
+        switch Socket.writev(fd, loop.iovecs, count: count) {
+        case .bytes(let n):
+            outbound.consume(n)
+            return .progress
+        case .wouldBlock: return .blocked
+        case .eof, .failed: return .failed
+        }
+    }
+
+    private func writeTLS() -> WriteOutcome {
+        guard let tls else { return .failed }
+        // Large frames go straight from their shared block; small ones are gathered into one record.
+        var chunk: UnsafeRawBufferPointer
+        if let head = outbound.headChunk, head.count >= loop.tlsScratch.count || tlsRetryLength > loop.tlsScratch.count {
+            chunk = UnsafeRawBufferPointer(rebasing: head[0..<(tlsRetryLength > 0 ? min(tlsRetryLength, head.count) : head.count)])
+        } else {
+            let limit = tlsRetryLength > 0 ? tlsRetryLength : loop.tlsScratch.count
+            let n = outbound.gather(into: loop.tlsScratch, limit: limit)
+            chunk = UnsafeRawBufferPointer(rebasing: loop.tlsScratch[0..<n])
+        }
+        switch tls.write(chunk) {
+        case .wrote(let n):
+            tlsRetryLength = 0
+            outbound.consume(n)
+            return .progress
+        case .wantWrite:
+            tlsRetryLength = chunk.count
+            return .blocked
+        case .wantRead:
+            tlsRetryLength = chunk.count
+            return .waitForRead
+        case .closed, .failed:
+            return .failed
+        }
+    }
+
     // MARK: Reading
 
     /// Stops delivering reads (e.g. while a token check runs off the loop). Costs no system
@@ -180,13 +238,13 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public func pauseReading() {
         loop.preconditionOnLoop()
         guard state != .closed else { return }
-        pausedByHandler = true
+        readPause.insert(.byHandler)
     }
 
     public func resumeReading() {
         loop.preconditionOnLoop()
-        guard pausedByHandler, state != .closed else { return }
-        pausedByHandler = false
+        guard readPause.contains(.byHandler), state != .closed else { return }
+        readPause.remove(.byHandler)
         readingMayResume()
     }
 
@@ -275,7 +333,6 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public func closeAfterFlush() {
         loop.preconditionOnLoop()
         guard state == .open else { return }
-        state = .draining
         setPhase(.draining)
         unsentAtDrainMark = unsentBytes
         if outbound.isEmpty && !isDirty { beginLinger() } else { loop.markDirty(self) }
@@ -283,68 +340,23 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     private func beginLinger() {
         guard state == .draining else { return }
-        state = .lingering
         setPhase(.lingering)
         tls?.shutdown()
         Socket.shutdownWrite(fd)
         // The peer's FIN came already and every byte it sent was read: closing now sends no reset.
         if inputEnded { return close() }
         if readPaused {
-            pausedByHandler = false
-            pausedByOutput = false
+            readPause = []
             // Drain what arrived while paused, so the peer's FIN is seen.
             loop.execute { self.handleReadable() }
         }
     }
 
-    // MARK: Deadlines
-
-    /// Moves to a handler phase with the policy's timeout for it, from now.
-    public func enter(_ phase: ConnectionPhase) {
-        enter(phase, until: loop.now() + policy.timeout(phase))
-    }
-
-    /// Moves to a handler phase that ends at `deadline` (loop clock, see `EventLoop.now()`).
-    public func enter(_ phase: ConnectionPhase, until deadline: UInt64) {
-        loop.preconditionOnLoop()
-        // Draining and lingering belong to the connection: a handler cannot reopen them.
-        guard state == .open, phase != .draining, phase != .lingering else { return }
-        self.phase = phase
-        self.deadline = deadline
-    }
-
-    private var unsentBytes: Int { outbound.queuedBytes + Socket.unsentBytes(fd) }
-
-    /// Draining ends a peer that takes nothing, not one slowly taking a last answer: each tick
-    /// asks the kernel how much the peer has not acknowledged (its buffer hides that progress
-    /// from our writes), and any progress restarts the deadline.
-    private func noteDrainProgress(now: UInt64) {
-        let unsent = unsentBytes
-        if unsent < unsentAtDrainMark { deadline = now + policy.draining }
-        unsentAtDrainMark = unsent
-    }
-
-    private func setPhase(_ phase: ConnectionPhase) {
-        self.phase = phase
-        deadline = loop.now() + policy.timeout(phase)
-    }
-
-    /// The phase's time is up. Draining and lingering close at once; in a handler phase the
-    /// handler may act (a WebSocket sends its close), and if it leaves the deadline where it
-    /// was the connection closes anyway, so a deadline always ends something.
-    private func deadlinePassed() {
-        onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
-        guard state == .open, let handler else { return close() }
-        let before = (phase, deadline)
-        handler.connectionDeadlinePassed(self, phase: phase)
-        if state == .open && phase == before.0 && deadline == before.1 { close() }
-    }
-
     /// Closes now; queued output is dropped. Idempotent.
     public func close() {
         loop.preconditionOnLoop()
-        guard state != .closed else { return }
-        state = .closed
+        guard !closed else { return }
+        closed = true
         loop.unregister(self)
         loop.unwatch(watchToken)
         watchToken = -1
@@ -356,11 +368,5 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)
-    }
-
-    func tick(now: UInt64) {
-        if state == .draining { noteDrainProgress(now: now) }
-        if now >= deadline { return deadlinePassed() }
-        if state == .open { handler?.connectionTick(self, now: now) }
     }
 }
