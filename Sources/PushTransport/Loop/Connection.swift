@@ -32,7 +32,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         case .handshake, .busy, .idle, .established, .closing: return .open
         }
     }
-    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
+    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (Docs/protocol.md, "WebSocket").
     public let policy: ConnectionPolicy
     /// The phase and when it ends (loop clock); see `enter(_:)`. Handler phases (handshake to
     /// closing) are the handler's to name; draining and lingering the connection's own.
@@ -71,11 +71,12 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     private var tlsRetryLength = 0
     var outbound = OutboundQueue()
     let onEvent: (@Sendable (TransportEvent) -> Void)?
-    /// The source-address slot this connection holds (released on close).
-    let addressSlot: AddressQuota.Slot
+    /// The source-address reservation this connection holds (released on close).
+    let addressReservation: AddressQuota.Reservation
 
     var isDirty = false
-    var loopSlot = -1
+    /// Where this connection sits in its loop's list (-1 when not registered); loop thread only.
+    var indexInLoop = -1
     /// Outbound only: the non-blocking connect has not finished yet (OutboundConnect.swift).
     var connecting = false
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
@@ -83,7 +84,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     public var flushesFirst = false
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
-         tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
+         tls: TLSSession?, policy: ConnectionPolicy, addressReservation: AddressQuota.Reservation = .untracked,
          onEvent: (@Sendable (TransportEvent) -> Void)?) {
         self.fd = fd
         self.id = id
@@ -94,7 +95,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.tls = tls
         self.tlsHandshaking = tls != nil
         self.policy = policy
-        self.addressSlot = addressSlot
+        self.addressReservation = addressReservation
         self.deadline = loop.now() + policy.handshake
         self.onEvent = onEvent
     }
@@ -363,7 +364,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         tls = nil
         Socket.close(fd)
         group.releaseConnection()
-        group.addressQuota.release(addressSlot)
+        group.addressQuota.release(addressReservation)
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)
