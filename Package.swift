@@ -91,25 +91,33 @@ let package = Package(
         .executableTarget(name: "wamp-push-bench", dependencies: [
             "LoadGeneratorCore", "PushCodec", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Benchmarks/LoadGenerator"),
-        .testTarget(name: "PushCodecTests", dependencies: ["PushCodec"]),
-        .testTarget(name: "PushTransportTests", dependencies: ["PushTransport"]),
-        .testTarget(name: "PushStoreTests", dependencies: ["PushStore"]),
-        .testTarget(name: "PushEspoTests", dependencies: ["PushEspo", "PushCodec", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport"]),
+        // What every test target shares: the repository root, the one poll-with-deadline, a closed
+        // port, temporary directories. Foundation only; no product code.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "PushCodecTests", dependencies: ["PushCodec", "TestSupport"]),
+        .testTarget(name: "PushTransportTests", dependencies: ["PushTransport", "TestSupport"]),
+        .testTarget(name: "PushStoreTests", dependencies: ["PushStore", "TestSupport"]),
+        .testTarget(name: "PushEspoTests", dependencies: [
+            "PushEspo", "PushCodec", "PushObservability", "TestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "PushClientTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "TestSupport"]),
         // Starts its own redis-server processes (Debian's redis-server, installed by `make test`).
         .testTarget(name: "PushClusterTests", dependencies: [
             "PushCluster", "PushCodec", "PushTransport", "PushBroker", "PushStore", "PushConfig", "PushObservability",
-            .product(name: "Logging", package: "swift-log"),
+            "TestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "PushServerTests", dependencies: [
             "PushServer", "PushTools", "PushBroker", "WhatsAppModule", "PushHTTP", "PushObservability", "PushConfig",
-            "PushClient", "PushStore", "CSystem",
+            "PushClient", "PushStore", "TestSupport", "CSystem",
         ]),
         .testTarget(name: "LoadGeneratorTests", dependencies: [
-            "LoadGeneratorCore", "PushServer", "PushConfig", "PushStore", "PushCodec", .product(name: "Logging", package: "swift-log"),
+            "LoadGeneratorCore", "PushServer", "PushConfig", "PushStore", "PushCodec", "TestSupport",
+            .product(name: "Logging", package: "swift-log"),
         ]),
         // Drives the built `wamp-push` binary as a child process.
-        .testTarget(name: "EndToEndTests", dependencies: ["PushClient", "PushCodec", "PushTransport", "PushStore", "PushTools", "wamp-push"]),
+        .testTarget(name: "EndToEndTests", dependencies: [
+            "PushClient", "PushCodec", "PushTransport", "PushStore", "PushTools", "wamp-push", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

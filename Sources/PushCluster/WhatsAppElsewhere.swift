@@ -19,12 +19,19 @@ package final class WhatsAppElsewhere: ServerModule {
         let where_ = node.map { "node \($0)" } ?? "no node of this cluster (set cluster.whatsAppNode)"
         let message = "The WhatsApp module runs on \(where_); route \(Self.prefix) there (Docs/cluster.md)."
         let answer = ClosureRoute { _, _, respond in
-            respond(.error(HTTPError(status: 421, code: "whatsapp_elsewhere", message: message)))
+            respond(.error(.whatsAppElsewhere(message)))
         }
         for method in ["GET", "POST", "PUT", "DELETE", "PATCH"] { routes.addPrefix(method, Self.prefix, .anyone, answer) }
     }
 
     package func startupWarnings() -> [String] {
         node == nil ? ["cluster mode without cluster.whatsAppNode: no node runs the WhatsApp module; its routes answer 421"] : []
+    }
+}
+
+extension HTTPError {
+    /// `421`: the WhatsApp module runs on another node of the cluster.
+    fileprivate static func whatsAppElsewhere(_ message: String) -> HTTPError {
+        HTTPError(status: 421, code: "whatsapp_elsewhere", message: message)
     }
 }

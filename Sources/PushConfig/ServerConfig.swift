@@ -180,9 +180,12 @@ public struct ServerConfig: Sendable, Equatable {
         categories = ServerConfig.defaultCategories
     }
 
-    /// `WhatsApp` plus EspoCRM's own categories (SPEC section 8).
+    /// The unified WhatsApp topic's name, the one place it is spelled (`Categories.whatsApp`).
+    public static let whatsAppCategory = "WhatsApp"
+
+    /// `WhatsApp` plus EspoCRM's own categories (Docs/configuration.md, `categories`).
     public static let defaultCategories: [String: Category] = [
-        "WhatsApp": Category(paramList: ["chatId"]),
+        whatsAppCategory: Category(paramList: ["chatId"]),
         "newNotification": Category(),
         "appParamsUpdate": Category(),
         "recordUpdate": Category(paramList: ["scope", "id"]),

@@ -6,14 +6,14 @@ import Synchronization
 /// reported with the next one. Callers use a small fixed set of keys (one per quota), so the
 /// table stays tiny. Thread-safe behind a `Mutex`; the clock is injectable for tests.
 package final class LogThrottle: Sendable {
-    private struct Slot {
+    private struct KeyState {
         package var lastLine: Double
         package var suppressed: Int
     }
 
     package let interval: Double
     private let clock: @Sendable () -> Double
-    private let slots = Mutex<[String: Slot]>([:])
+    private let states = Mutex<[String: KeyState]>([:])
 
     package init(interval: Double = 10, clock: @escaping @Sendable () -> Double = MonotonicSeconds.now) {
         self.interval = interval
@@ -23,14 +23,14 @@ package final class LogThrottle: Sendable {
     /// Nil: stay quiet. Otherwise log now, mentioning how many lines were held back since the last one.
     package func admit(_ key: String) -> Int? {
         let now = clock()
-        return slots.withLock { slots -> Int? in
-            if var slot = slots[key], now - slot.lastLine < interval {
-                slot.suppressed += 1
-                slots[key] = slot
+        return states.withLock { states -> Int? in
+            if var state = states[key], now - state.lastLine < interval {
+                state.suppressed += 1
+                states[key] = state
                 return nil
             }
-            let suppressed = slots[key]?.suppressed ?? 0
-            slots[key] = Slot(lastLine: now, suppressed: 0)
+            let suppressed = states[key]?.suppressed ?? 0
+            states[key] = KeyState(lastLine: now, suppressed: 0)
             return suppressed
         }
     }

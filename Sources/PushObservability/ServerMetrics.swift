@@ -7,7 +7,7 @@ package typealias Counter = CoreMetrics.Counter
 package typealias Gauge = CoreMetrics.Gauge
 package typealias Timer = CoreMetrics.Timer
 
-/// The `wamp_push_*` series of SPEC section 11, recorded through swift-metrics with a
+/// The `wamp_push_*` series `/metrics` serves (Docs/security.md, "Metrics"), recorded through swift-metrics with a
 /// Prometheus registry as its backend. Each server owns its registry (no global bootstrap),
 /// so several servers in one process (tests) do not share counts.
 package final class ServerMetrics: Sendable {

@@ -128,8 +128,8 @@ public final class Server: Sendable {
             // A plain GET here means the Upgrade header was lost on the way (a proxy without the
             // WebSocket headers, the legacy 502 setup): say so instead of a bare 404.
             r.add("GET", "/wss", .anyone, ClosureRoute { _, _, respond in
-                respond(.error(HTTPError(status: 426, code: "upgrade_required",
-                    message: "GET /wss needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade); a proxy in front may be dropping those headers.",
+                respond(.error(.upgradeRequired(
+                    "GET /wss needs a WebSocket upgrade (Upgrade: websocket, Connection: Upgrade); a proxy in front may be dropping those headers.",
                     headers: [("Upgrade", "websocket")])))
             })
             r.add("POST", "/internal/publish", .backend, InternalPublishRoute(publisher: publisher))

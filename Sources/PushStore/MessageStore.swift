@@ -1,4 +1,4 @@
-/// One row of `whats_app_message` (SPEC section 7).
+/// One row of `whats_app_message` (Docs/whatsapp.md).
 public struct StoredMessage: Sendable, Equatable {
     /// Row key; the upstream id too for every message that has one.
     public var id: String

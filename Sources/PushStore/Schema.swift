@@ -2,7 +2,7 @@
 public enum Schema {
     public static var migrations: [Migration] { [authToken, whatsAppMessage, tokenCreation] }
 
-    /// SPEC §9: tokens are stored only as their SHA-256, never in plain text.
+    /// Tokens are stored only as their SHA-256, never in plain text (Docs/security.md, "The database file").
     public static let authToken = Migration(version: 1, name: "auth_token", sql: """
         CREATE TABLE auth_token (
             token_hash  TEXT PRIMARY KEY,            -- lowercase hex SHA-256 of the token
@@ -26,7 +26,7 @@ public enum Schema {
             BEGIN INSERT INTO token_revocation(token_hash) VALUES (OLD.token_hash); END;
         """)
 
-    /// SPEC §7: WhatsApp messages keyed by the upstream id, so a redelivered webhook is a no-op insert;
+    /// WhatsApp messages keyed by the upstream id (Docs/whatsapp.md), so a redelivered webhook is a no-op insert;
     /// plus `setting`, the key/value pairs `saveSettings` changes at run time.
     public static let whatsAppMessage = Migration(version: 2, name: "whats_app_message", sql: """
         CREATE TABLE whats_app_message (

@@ -1,6 +1,7 @@
 import PushCodec
 
-/// A blocking client for the wwebjs-api HTTP API (routes in upstream-whatsapp-api.md section 1).
+/// A blocking client for the wwebjs-api HTTP API (its routes: Docs/whatsapp.md, "REST actions";
+/// its answers: Fixtures/whatsapp-upstream/manifest.json).
 ///
 /// Every method blocks until the answer or a timeout: call them off the event loops, through
 /// `run` or from a worker thread. Methods are thread-safe; each call reads the current settings

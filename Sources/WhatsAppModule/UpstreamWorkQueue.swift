@@ -4,8 +4,9 @@ import Foundation
 /// rest wait in arrival order, and the wait list is bounded so a hung upstream cannot pile up work.
 ///
 /// Why threads and not a Dispatch queue: a call can block for the whole request timeout, and on
-/// Linux blocked Dispatch workers starve the shared pool the event loops run on (new workers are
-/// added only after about a second). Idle threads exit after `idleSeconds`.
+/// Linux blocked Dispatch workers starve the shared pool that the store queue, timers and
+/// completions use (new workers are added only after about a second). Idle threads exit after
+/// `idleSeconds`.
 ///
 /// Confinement: every `var` is guarded by `condition`.
 package final class UpstreamWorkQueue: @unchecked Sendable {

@@ -21,6 +21,9 @@ public struct WebhookError: Error, Sendable, Equatable, CustomStringConvertible 
 
     public var description: String { "\(status) \(code): \(message)" }
 
+    /// The answer to the webhook's sender.
+    package var httpError: HTTPError { HTTPError(status: status, code: code, message: message) }
+
     package static let emptyBody = WebhookError(status: 400, code: "empty_body", message: "The webhook body is empty.")
 
     package static func invalidJSON(_ reason: String) -> WebhookError {

@@ -25,7 +25,7 @@ package enum WebhookMessageDecoder {
         guard let fromMe = try fromMe(fields, idFields, id) else { throw .missingField(fields.path("fromMe")) }
         let from = try fields.serializedID("from")
         let to = try fields.serializedID("to")
-        // SPEC section 7: the chat is the other side; `id.remote` and the id's own chat segment
+        // The chat is the other side (Docs/whatsapp.md: `chatId = fromMe ? to : from`); `id.remote` and the id's own chat segment
         // only stand in when the body leaves `from`/`to` out.
         guard let chatId = (fromMe ? to : from) ?? remote ?? SerializedMessageID.chatId(id) else {
             throw .missingField(fields.path(fromMe ? "to" : "from"))

@@ -5,7 +5,7 @@ import PushCodec
 import PushHTTP
 import PushStore
 
-/// `POST /api/v1/WhatsApp/action/webhook` (SPEC section 7): parse either upstream shape, commit
+/// `POST /api/v1/WhatsApp/action/webhook` (Docs/whatsapp.md): parse either upstream shape, commit
 /// (grouped with concurrent webhooks), publish once per new message or ack change, and only
 /// then answer 200 — a 200 means durable. The sender was verified by the router
 /// (`RouteAccess.webhookSender`: the webhook secret, or loopback when none is set).
@@ -34,7 +34,7 @@ package struct WebhookRoute: HTTPRoute {
         case .failure(let error):
             stats.webhook(.rejected)
             log.info("webhook rejected", metadata: ["status": "\(error.status)", "reason": "\(error.message)"])
-            return respond(.error(HTTPError(status: error.status, code: error.code, message: error.message)))
+            return respond(.error(error.httpError))
         }
         let publisher = self.publisher, stats = self.stats, log = self.log
         let now = Int64(Date().timeIntervalSince1970)
@@ -59,7 +59,7 @@ package struct WebhookRoute: HTTPRoute {
                 case .failure(let error):
                     stats.webhook(.failed)
                     log.error("webhook store failed", metadata: ["error": "\(error)"])
-                    respond(.error(HTTPError(status: 500, code: "store_error", message: "The message could not be stored.")))
+                    respond(.error(.storeError("The message could not be stored.")))
                 }
             }
 
@@ -73,7 +73,7 @@ package struct WebhookRoute: HTTPRoute {
                 case .failure(let error):
                     stats.webhook(.failed)
                     log.error("webhook ack update failed", metadata: ["error": "\(error)"])
-                    respond(.error(HTTPError(status: 500, code: "store_error", message: "The ack could not be stored.")))
+                    respond(.error(.storeError("The ack could not be stored.")))
                 }
             }
 

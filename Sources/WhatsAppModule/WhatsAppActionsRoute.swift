@@ -9,7 +9,7 @@ import PushTransport
 import Synchronization
 
 /// `GET/POST /api/v1/WhatsApp/action/{name}`: the legacy controller's REST actions, with the
-/// `{"success": true, ...}` envelope (SPEC section 7). Each action is its own route: the user
+/// `{"success": true, ...}` envelope (Docs/whatsapp.md, "REST actions"). Each action is its own route: the user
 /// actions need a user token, `saveSettings` an admin (Server.swift declares which; the router
 /// checks). Upstream calls block, so they run on the upstream client's own threads; the store
 /// work goes through the store queue.
@@ -126,7 +126,7 @@ package struct WhatsAppActionsRoute: HTTPRoute {
     /// ascending time order. Upstream down → the database alone, marked `"source": "db"`.
     private func getChatMessages(_ request: HTTPRequest, _ respond: @escaping Respond) {
         guard let chatId = request.head.queryValue("chatId"), !chatId.isEmpty else {
-            return respond(.error(HTTPError(status: 400, code: "missing_chat", message: "getChatMessages needs ?chatId=.")))
+            return respond(.error(.missingChat("getChatMessages needs ?chatId=.")))
         }
         let limit = max(1, min(200, Int(request.head.queryValue("limit") ?? "") ?? 50))
         let answer: @Sendable (String) -> Void = { source in
@@ -135,7 +135,7 @@ package struct WhatsAppActionsRoute: HTTPRoute {
                 case .success(let rows):
                     respond(.ok(["list": .array(rows.map(WhatsAppEventPayload.message)), "source": .string(source)]))
                 case .failure(let error):
-                    respond(.error(HTTPError(status: 500, code: "store_error", message: "Messages could not be read: \(error).")))
+                    respond(.error(.storeError("Messages could not be read: \(error).")))
                 }
             }
         }
@@ -161,7 +161,7 @@ package struct WhatsAppActionsRoute: HTTPRoute {
     private func sendMessage(_ request: HTTPRequest, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), let chatId = json["chatId"]?.stringValue, !chatId.isEmpty,
               let text = json["message"]?.stringValue else {
-            return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"chatId\": \"...\", \"message\": \"...\"}.")))
+            return respond(.error(.invalidBody("Send {\"chatId\": \"...\", \"message\": \"...\"}.")))
         }
         let committer = self.committer, publisher = self.publisher
         run({ (c: UpstreamClient) throws(UpstreamError) in try c.sendMessage(chatId: chatId, text: text) }) { result in
@@ -202,18 +202,18 @@ package struct WhatsAppActionsRoute: HTTPRoute {
     /// Logged with who changed what (never the values: one of them is the API key).
     private func saveSettings(_ request: HTTPRequest, by principal: Principal, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
-            return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "Send {\"apiUrl\": \"...\", \"apiKey\": \"...\"}.")))
+            return respond(.error(.invalidBody("Send {\"apiUrl\": \"...\", \"apiKey\": \"...\"}.")))
         }
         var values: [(String, String)] = []
         for key in ["apiUrl", "apiKey", "sessionId"] {
             guard let v = o[key] else { continue }
             guard let s = v.stringValue else {
-                return respond(.error(HTTPError(status: 400, code: "invalid_body", message: "\(key) must be a string.")))
+                return respond(.error(.invalidBody("\(key) must be a string.")))
             }
             values.append((key, s))
         }
         if let url = values.first(where: { $0.0 == "apiUrl" })?.1, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            return respond(.error(HTTPError(status: 400, code: "invalid_url", message: "apiUrl must start with http:// or https://.")))
+            return respond(.error(.invalidURL("apiUrl must start with http:// or https://.")))
         }
         let settings = self.settings, log = self.log
         let saved = values
@@ -235,7 +235,7 @@ package struct WhatsAppActionsRoute: HTTPRoute {
                 log.notice("whatsapp settings saved", metadata: ["by": "\(principal)", "keys": "\(saved.map(\.0).joined(separator: ","))"])
                 respond(.ok([:]))
             case .failure(let error):
-                respond(.error(HTTPError(status: 500, code: "store_error", message: "Settings could not be saved: \(error).")))
+                respond(.error(.storeError("Settings could not be saved: \(error).")))
             }
         }
     }
@@ -271,4 +271,12 @@ extension HTTPResponse {
         for m in fields.members where m.key != "success" { body.set(m.key, m.value) }
         return .json(200, JSONValue.object(body))
     }
+}
+
+/// Codes only the WhatsApp actions answer with.
+extension HTTPError {
+    /// `400`: `getChatMessages` without `?chatId=`.
+    fileprivate static func missingChat(_ message: String) -> HTTPError { HTTPError(status: 400, code: "missing_chat", message: message) }
+    /// `400`: `saveSettings` with an `apiUrl` that is not http(s).
+    fileprivate static func invalidURL(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_url", message: message) }
 }

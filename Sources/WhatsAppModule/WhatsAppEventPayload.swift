@@ -3,12 +3,12 @@ import PushCodec
 import PushStore
 
 /// Event payloads on the `WhatsApp` topic, in the shape the CRM's existing widget reads
-/// (`action` + `data`) with the message also under `message` (SPEC section 7).
+/// (`action` + `data`) with the message also under `message` (Docs/whatsapp.md, "Events on the `WhatsApp` topic").
 package enum WhatsAppEventPayload {
     /// The category every WhatsApp event is published to (one name: `Categories.whatsApp`).
     package static let topic = Categories.whatsApp
 
-    /// `M` of SPEC section 7. `id` and `messageId` are both the upstream id: the widget
+    /// The message object `M` of an event. `id` and `messageId` are both the upstream id: the widget
     /// deduplicates pushed, polled and optimistic messages by it.
     package static func message(_ m: StoredMessage) -> JSONValue {
         var o: JSONObject = [:]

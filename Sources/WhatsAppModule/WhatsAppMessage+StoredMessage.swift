@@ -1,8 +1,8 @@
 import PushStore
 
 extension StoredMessage {
-    /// The row for a parsed message: the row id is the upstream id too (SPEC section 7 events carry
-    /// both as the same value), and `status` is derived from `fromMe` and `ack`.
+    /// The row for a parsed message: the row id is the upstream id too (events carry
+    /// both as the same value, Docs/whatsapp.md), and `status` is derived from `fromMe` and `ack`.
     public init(_ message: WhatsAppMessage, createdAt: Int64) {
         self.init(id: message.id, messageId: message.id, chatId: message.chatId, body: message.body,
                   fromMe: message.fromMe, timestamp: message.timestamp, status: message.status, ack: message.ack,

@@ -33,17 +33,17 @@ public struct WhatsAppMessage: Sendable, Equatable {
         self.author = author
     }
 
-    /// The SPEC section 7 status of this message (see `status(fromMe:ack:)`).
+    /// The status of this message (Docs/whatsapp.md) (see `status(fromMe:ack:)`).
     public var status: String { Self.status(fromMe: fromMe, ack: ack) }
 }
 
 extension WhatsAppMessage {
-    /// The three statuses of SPEC section 7.
+    /// The three statuses events and rows carry (Docs/whatsapp.md).
     public static let sent = "Sent", received = "Received", failed = "Failed"
 
     /// `Received` for incoming messages, `Failed` for an outgoing one whose ack is -1 (ERROR), else `Sent`.
     ///
-    /// Deliberately only SPEC's three values: the legacy widget and the CRM know no others. The finer
+    /// Deliberately only these three values: the legacy widget and the CRM know no others. The finer
     /// delivery state (server / device / read / played) travels beside it as the `ack` number.
     public static func status(fromMe: Bool, ack: Int) -> String {
         guard fromMe else { return received }

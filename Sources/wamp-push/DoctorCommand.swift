@@ -1,4 +1,5 @@
 import ArgumentParser
+import PushConfig
 import PushServer
 import PushTools
 
@@ -15,7 +16,7 @@ struct DoctorCommand: ParsableCommand {
     @Option(name: .long, help: "Token of that user.") var token: String
     @Flag(name: .long, help: "Accept any server certificate (problems are still reported).") var insecure = false
     @Option(name: .long, help: "CA file to trust for wss (e.g. data/tls/cert.pem).") var cacert: String?
-    @Option(name: .long, help: "Topic to subscribe and publish to.") var topic: String = "WhatsApp"
+    @Option(name: .long, help: "Topic to subscribe and publish to.") var topic: String = ServerConfig.whatsAppCategory
     @Option(name: .customLong("publish-url"), help: "Base URL of /internal/publish (default: derived from --url).") var publishURL: String?
     @Option(name: .long, help: "publishSecret of the server, sent as a bearer token.") var secret: String?
     @Flag(name: .long, help: "Print one JSON object instead of lines.") var json = false

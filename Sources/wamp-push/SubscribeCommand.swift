@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PushClient
 import PushCodec
+import PushConfig
 import PushTransport
 
 /// `wamp-push subscribe`: a terminal WAMP client that prints events as they arrive — what a
@@ -15,7 +16,7 @@ struct SubscribeCommand: ParsableCommand {
     @Option(name: .long, help: "WebSocket URL, e.g. wss://127.0.0.1:8443/wss.") var url: String = "ws://127.0.0.1:8080/wss"
     @Option(name: .long, help: "User id.") var user: String
     @Option(name: .long, help: "Token.") var token: String
-    @Option(name: .long, help: "Topic to subscribe to (repeatable).") var topic: [String] = ["WhatsApp"]
+    @Option(name: .long, help: "Topic to subscribe to (repeatable).") var topic: [String] = [ServerConfig.whatsAppCategory]
     @Option(name: .long, help: "Stop after this many seconds (default: run until interrupted).") var seconds: Double?
     @Option(name: .long, help: "CA file to trust for wss (e.g. data/tls/cert.pem).") var cacert: String?
     @Flag(name: .long, help: "Do not verify the server certificate.") var insecure = false
@@ -24,25 +25,25 @@ struct SubscribeCommand: ParsableCommand {
         let separator = url.contains("?") ? "&" : "?"
         let full = url + separator + "authToken=\(token)&userId=\(user)"
         let tls: TLSContext? = url.hasPrefix("wss") ? try TLSContext.client(verifyPeer: !insecure, caFile: cacert) : nil
-        let (socket, response) = try WebSocketClient.connect(url: full, protocols: ["wamp"], tls: tls, timeout: 10)
-        guard let socket else {
+        let (webSocket, response) = try WebSocketClient.connect(url: full, protocols: ["wamp"], tls: tls, timeout: 10)
+        guard let webSocket else {
             FileHandle.standardError.write("wamp-push: upgrade refused: \(response.status) \(response.bodyString())\n".data(using: .utf8)!)
             throw ExitCode(1)
         }
-        guard case .welcome(let sessionId, _, let ident) = try WAMPCodec.decodeServerMessage(Array(try socket.receiveText(timeout: 10).utf8)) else {
+        guard case .welcome(let sessionId, _, let ident) = try WAMPCodec.decodeServerMessage(Array(try webSocket.receiveText(timeout: 10).utf8)) else {
             throw ValidationError("the server did not send WELCOME")
         }
         print("connected: session \(sessionId) (\(ident))")
         for t in topic {
-            try socket.sendText(String(decoding: WAMPCodec.subscribe(t), as: UTF8.self))
-            try socket.sendText(String(decoding: WAMPCodec.call(callId: "topic-\(t)", procURI: "urn:wamp-push:topic",
+            try webSocket.sendText(String(decoding: WAMPCodec.subscribe(t), as: UTF8.self))
+            try webSocket.sendText(String(decoding: WAMPCodec.call(callId: "topic-\(t)", procURI: "urn:wamp-push:topic",
                                                                 arguments: [.string(t)]), as: UTF8.self))
         }
         // WAMP v1 does not answer SUBSCRIBE and the server ignores undeclared topics, so ask it
         // about each topic: a silent drop is the legacy "no pushes" bug.
         var pending = Set(topic.map { "topic-\($0)" })
         while !pending.isEmpty {
-            let reply = try WAMPCodec.decodeServerMessage(Array(try socket.receiveText(timeout: 10).utf8))
+            let reply = try WAMPCodec.decodeServerMessage(Array(try webSocket.receiveText(timeout: 10).utf8))
             switch reply {
             case .callResult(let callId, let info) where pending.contains(callId):
                 pending.remove(callId)
@@ -59,7 +60,7 @@ struct SubscribeCommand: ParsableCommand {
         let deadline = seconds.map { Date().addingTimeInterval($0) }
         while deadline.map({ Date() < $0 }) ?? true {
             let text: String
-            do { text = try socket.receiveText(timeout: 1) } catch {
+            do { text = try webSocket.receiveText(timeout: 1) } catch {
                 if "\(error)".contains("timed out") { continue }
                 print("connection closed: \(error)")
                 throw ExitCode(1)
@@ -70,7 +71,7 @@ struct SubscribeCommand: ParsableCommand {
                 print(text)
             }
         }
-        socket.close()
+        webSocket.close()
     }
 
     /// `<time> EVENT <topic>`, the summary of a WhatsApp event, then the raw JSON.

@@ -3,6 +3,7 @@ import PushClient
 import PushCodec
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A `redis-server` for the cluster tests (Debian's package, installed by `make test`): loopback,
@@ -17,9 +18,8 @@ final class RedisPeer: @unchecked Sendable {
     private var process: Process?
 
     init() throws {
-        directory = NSTemporaryDirectory() + "wamp-push-redis-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        port = try Nginx.freePort()
+        directory = try makeTemporaryDirectory("wamp-push-redis-")
+        port = closedLoopbackPort()
         try start()
     }
 

@@ -1,15 +1,10 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// The CLI's failures as a user sees them (issue 11): one line, one `wamp-push: ` prefix, no
 /// usage block after a runtime error, the operating system's reason, "did you mean".
 @Suite(.serialized) struct CommandLineErrorTests {
-    static func tempDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "wamp-push-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
-    }
-
     /// Runs the binary as an unprivileged user when the tests run as root, so file permissions
     /// apply (root reads and writes through them).
     static func runUnprivileged(_ arguments: [String], in directory: String) throws -> (Int32, String, String) {
@@ -30,7 +25,7 @@ import Testing
     }
 
     @Test func typoedConfigKey_isOneLineWithDidYouMean() throws {
-        let dir = try Self.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try #"{"listners":[{"address":"127.0.0.1:0"}]}"#.write(toFile: dir + "/c.json", atomically: true, encoding: .utf8)
         try #"{"limits":{"maxFrameByte":1000}}"#.write(toFile: dir + "/d.json", atomically: true, encoding: .utf8)
@@ -43,7 +38,7 @@ import Testing
     }
 
     @Test func unreadableConfigFile_namesTheReason() throws {
-        let dir = try Self.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (missing, _, e1) = try ServerProcess.run(["serve", "--config", "nope.json"], in: dir)
         #expect(missing == 1)
@@ -56,7 +51,7 @@ import Testing
 
     @Test(.enabled(if: canDropPrivileges, "running as root without setpriv: permissions cannot be tested"))
     func unreadableConfigFile_saysPermissionDenied() throws {
-        let dir = try Self.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "{}".write(toFile: dir + "/secret.json", atomically: true, encoding: .utf8)
         chmod(dir + "/secret.json", 0o000)
@@ -67,7 +62,7 @@ import Testing
 
     @Test(.enabled(if: canDropPrivileges, "running as root without setpriv: permissions cannot be tested"))
     func readOnlyDataDirectory_isOneLine() throws {
-        let dir = try Self.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { chmod(dir + "/ro", 0o755); try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/ro", withIntermediateDirectories: true)
         chmod(dir + "/ro", 0o555)
@@ -80,7 +75,7 @@ import Testing
     }
 
     @Test func usageError_keepsTheUsage_underTheSamePrefix() throws {
-        let dir = try Self.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (status, _, err) = try ServerProcess.run(["doctor", "--url", "ws://127.0.0.1:1/wss"], in: dir)
         #expect(status == 64)

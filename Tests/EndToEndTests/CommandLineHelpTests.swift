@@ -1,13 +1,14 @@
 import Foundation
 import PushClient
 import Testing
+import TestSupport
 
 /// Help, mistyped command names and `WAMP_PUSH_*` variables, as a user meets them at the shell
 /// (issue 14). Help goes to stdout with status 0; a mistake is one line on stderr.
 @Suite(.serialized) struct CommandLineHelpTests {
     /// Runs the binary in a fresh directory, which it removes afterwards.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (Int32, String, String) {
-        let dir = try CommandLineErrorTests.tempDirectory()
+        let dir = try makeTemporaryDirectory("wamp-push-cli-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         return try ServerProcess.run(arguments, in: dir, environment: environment)
     }

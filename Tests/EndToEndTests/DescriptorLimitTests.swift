@@ -2,6 +2,7 @@ import Foundation
 import PushClient
 import PushTransport
 import Testing
+import TestSupport
 
 /// The server run with a soft and hard RLIMIT_NOFILE of 300 (as `ulimit -n 300` sets both, it
 /// cannot raise it), flooded with more connections than that. Every connection must be either
@@ -100,12 +101,9 @@ import Testing
     }
 
     static func eventuallyHealthy(_ base: String, seconds: Double = 10) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if let client = try? HTTPClient(baseURL: base, connectTimeout: 2, requestTimeout: 2),
-               (try? client.request("GET", "/healthz"))?.status == 200 { return true }
-            usleep(100_000)
+        eventually(seconds, every: 0.1) {
+            guard let client = try? HTTPClient(baseURL: base, connectTimeout: 2, requestTimeout: 2) else { return false }
+            return (try? client.request("GET", "/healthz"))?.status == 200
         }
-        return false
     }
 }

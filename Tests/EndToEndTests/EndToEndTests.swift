@@ -3,6 +3,7 @@ import PushClient
 import PushCodec
 import PushTransport
 import Testing
+import TestSupport
 
 /// The built binary, driven as a user and a browser would drive it.
 @Suite(.serialized) struct EndToEndTests {
@@ -98,8 +99,7 @@ import Testing
         ("{not json", "not valid JSON"),
     ])
     func invalidConfig_exitsNonZeroWithOneLineNamingTheKey(_ config: String, _ key: String) throws {
-        let dir = NSTemporaryDirectory() + "wamp-push-cfg-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("wamp-push-cfg-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try config.write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
         let (status, _, err) = try ServerProcess.run(["serve", "--config", "bad.json"], in: dir)
@@ -110,8 +110,7 @@ import Testing
     }
 
     @Test func badTLSFiles_stopStartupWithOneClearLine() throws {
-        let dir = NSTemporaryDirectory() + "wamp-push-tls-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("wamp-push-tls-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "garbage".write(toFile: dir + "/cert.pem", atomically: true, encoding: .utf8)
         let (missing, _, e1) = try ServerProcess.run(["serve", "--listen", "tls://127.0.0.1:0", "--tls-cert", "nope.pem",

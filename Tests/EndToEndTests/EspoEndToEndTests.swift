@@ -2,6 +2,7 @@ import Foundation
 import PushClient
 import PushCodec
 import Testing
+import TestSupport
 
 /// An unmodified EspoCRM's hand-over, end to end: `serve --espo-root` on the fixture tree, our
 /// PHP sender sending as EspoCRM's ZeroMQSender, WAMP sessions authenticated through the
@@ -34,7 +35,7 @@ struct EspoEndToEndTests {
         let bob = try server.session(EspoServer.bob, subscribe: ["recordUpdate.Account.acc-alice", "recordUpdate.Account.acc-shared"])
         // Alice's and Bob's shared subscription pass; Bob's acc-alice is refused by AclCheck.
         #expect(server.waitForSubscriptions(2))
-        #expect(waitUntil(10) { server.calls.contains("AclCheck --userId=\(EspoServer.bob.id) --scope=Account --id=acc-alice --action=read") })
+        #expect(eventually(10) { server.calls.contains("AclCheck --userId=\(EspoServer.bob.id) --scope=Account --id=acc-alice --action=read") })
         #expect(server.calls.contains("AclCheck --userId=\(EspoServer.alice.id) --scope=Account --id=acc-alice --action=read"))
         #expect(try server.send(#"{"topicId":"recordUpdate.Account.acc-alice"}"#) == 0)
         #expect(try server.send(#"{"topicId":"recordUpdate.Account.acc-shared"}"#) == 0)
@@ -53,7 +54,7 @@ struct EspoEndToEndTests {
         #expect(try server.send(#"{"seq":1,"topicId":"newNotification"}"#) == 0)
         #expect(try alice.receiveText(timeout: 10) == #"[8,"newNotification",{"seq":1,"topicId":"newNotification"}]"#)
         let sample = "wamp_push_zeromq_messages_total"
-        #expect(waitUntil(10) { server.metric(#"\#(sample){result="published"}"#) == 1 })
+        #expect(eventually(10) { server.metric(#"\#(sample){result="published"}"#) == 1 })
         #expect(server.metric(#"\#(sample){result="unknown_topic"}"#) == 1)
         #expect(server.metric(#"\#(sample){result="invalid_json"}"#) == 1)
         #expect(server.metric(#"\#(sample){result="missing_topic"}"#) == 1)

@@ -2,6 +2,7 @@ import Foundation
 import PushClient
 import PushCodec
 import Testing
+import TestSupport
 
 /// `wamp-push serve --espo-root Fixtures/espocrm` on free ports, and the fixture's users, for
 /// the EspoCRM end-to-end tests (Docs/espocrm.md). The CRM side is our PHP sender, sending as
@@ -15,10 +16,8 @@ struct EspoServer {
     static let alice = User(id: "a11ce00000000000a", token: "alicetoken0000000000000000000001")
     static let bob = User(id: "b0b0000000000000b", token: "bobtoken00000000000000000000002")
 
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let fixture = root.appendingPathComponent("Fixtures/espocrm").path
-    static let phpSender = root.appendingPathComponent("Fixtures/zeromq/send.php").path
+    static let fixture = Repository.url("Fixtures/espocrm").path
+    static let phpSender = Repository.url("Fixtures/zeromq/send.php").path
 
     /// A php with the zmq extension: the sender needs it, and the fixture's command.php runs on it.
     static let php: String? = {
@@ -36,7 +35,7 @@ struct EspoServer {
 
     /// Starts the server; `zeroMQPort` 0 lets libzmq pick one (read back from the start-up log).
     static func start(zeroMQPort: Int = 0, directory: String? = nil) throws -> EspoServer {
-        let directory = directory ?? NSTemporaryDirectory() + "wamp-push-espo-" + UUID().uuidString
+        let directory = try directory ?? makeTemporaryDirectory("wamp-push-espo-")
         let callLog = directory + "/calls.log"
         let process = try ServerProcess(
             arguments: ["serve", "--espo-root", fixture, "--listen", "127.0.0.1:0", "--espo-zeromq", "tcp://127.0.0.1:\(zeroMQPort)",
@@ -86,7 +85,7 @@ struct EspoServer {
 
     /// Waits until the server holds `count` subscriptions (access checks run before a subscription counts).
     func waitForSubscriptions(_ count: Int) -> Bool {
-        waitUntil(30) { metric("wamp_push_subscriptions") == Double(count) }
+        eventually(30) { metric("wamp_push_subscriptions") == Double(count) }
     }
 
     /// Runs the PHP sender to its end: `template` with `{seq}` numbered, `count` messages on one connection.
@@ -121,23 +120,13 @@ final class SenderProcess {
     }
 
     func wait(deadline seconds: Double) -> Int32? {
-        guard waitUntil(seconds, { !process.isRunning }) else {
+        guard eventually(seconds, { !process.isRunning }) else {
             process.terminate()
             process.waitUntilExit()
             return nil
         }
         return process.terminationStatus
     }
-}
-
-/// Polls `condition` until it holds or `seconds` pass.
-func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while !condition() {
-        if Date() > end { return false }
-        usleep(5_000)
-    }
-    return true
 }
 
 /// The `seq` of events shaped `[8,"topic",{"seq":N,...}]`, with an optional `sender` filter.

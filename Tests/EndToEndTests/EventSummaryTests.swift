@@ -1,6 +1,7 @@
 import Foundation
 import PushClient
 import Testing
+import TestSupport
 
 /// `wamp-push subscribe` (what `make demo` shows) prints one readable line per WhatsApp event
 /// above the raw JSON (issue 11).
@@ -13,7 +14,7 @@ import Testing
                                                        "--topic", "WhatsApp", "--seconds", "20"], directory: server.directory)
         defer { subscriber.stop() }
         #expect(subscriber.waitForLine(containing: "subscribed: WhatsApp") != nil, "\(subscriber.stderr)")
-        let fixture = NginxTests.root.appendingPathComponent("Fixtures/whatsapp/01-incoming-text-message.json")
+        let fixture = Repository.url("Fixtures/whatsapp/01-incoming-text-message.json")
         let body = try [UInt8](Data(contentsOf: fixture))
         let answer = try HTTPClient(baseURL: http).request("POST", "/api/v1/WhatsApp/action/webhook",
                                                            headers: [("Content-Type", "application/json")], body: body)

@@ -1,6 +1,7 @@
 import Foundation
 import PushTools
 import Testing
+import TestSupport
 
 /// `wamp-push doctor` through a real nginx, one case per way the proxy can be wrong (issue 11):
 /// each run must print the line that names the cause. The blocks are derived from the one in
@@ -65,7 +66,7 @@ struct NginxDoctorTests {
     @Test func closedUpstream_502_saysNginxCannotReachItBeforeTheBlock() throws {
         let (server, _, _, token) = try EndToEndTests.startServer()
         defer { server.stop(); server.removeDirectory() }
-        let closed = try Nginx.freePort()
+        let closed = closedLoopbackPort()
         let nginx = try Nginx(locationBlock: Self.block(backend: "127.0.0.1:\(closed)"))
         defer { nginx.stop() }
         let (status, lines) = try Self.doctor(nginx.port, token, in: server.directory)

@@ -2,17 +2,16 @@ import Foundation
 import PushClient
 import PushCodec
 import Testing
+import TestSupport
 
 /// wamp-push behind a real nginx (Debian's package, installed by `make test` when root), started
 /// on loopback as this test's own process. The good configuration is read from
 /// Docs/deployment.md, so the documented block is the tested one.
 @Suite(.serialized, .enabled(if: Nginx.binary != nil, "nginx is not installed (make test installs it when run as root)"))
 struct NginxTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
     /// The ```nginx block of Docs/deployment.md.
     static func documentedBlock() throws -> String {
-        let doc = try String(contentsOf: root.appendingPathComponent("Docs/deployment.md"), encoding: .utf8)
+        let doc = try String(contentsOf: Repository.url("Docs/deployment.md"), encoding: .utf8)
         let start = try #require(doc.range(of: "```nginx\n"))
         let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))
         return String(doc[start.upperBound..<end.lowerBound])
@@ -81,9 +80,9 @@ final class Nginx {
     private let directory: String
 
     init(locationBlock: String) throws {
-        directory = NSTemporaryDirectory() + "wamp-push-nginx-" + UUID().uuidString
+        directory = try makeTemporaryDirectory("wamp-push-nginx-")
         try FileManager.default.createDirectory(atPath: directory + "/tmp", withIntermediateDirectories: true)
-        port = try Nginx.freePort()
+        port = closedLoopbackPort()
         let d = directory
         let conf = """
         daemon off;
@@ -128,19 +127,6 @@ final class Nginx {
         let deadline = Date().addingTimeInterval(3)
         while process.isRunning && Date() < deadline { usleep(20_000) }
         try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        addr.sin_port = 0
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
-        return UInt16(bigEndian: addr.sin_port)
     }
 }
 

@@ -1,10 +1,10 @@
 import Foundation
+import TestSupport
 
 /// The built `wamp-push` binary run as a child process, as a user runs it.
 final class ServerProcess: @unchecked Sendable {
     static var binary: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/wamp-push").path
+        Repository.url(".build/debug/wamp-push").path
     }
 
     let process = Process()
@@ -16,7 +16,7 @@ final class ServerProcess: @unchecked Sendable {
 
     /// `shell: true` runs `/bin/sh` with `arguments` instead of the binary (a pasted command line).
     init(arguments: [String], directory: String? = nil, environment: [String: String] = [:], shell: Bool = false) throws {
-        self.directory = directory ?? NSTemporaryDirectory() + "wamp-push-e2e-" + UUID().uuidString
+        self.directory = try directory ?? makeTemporaryDirectory("wamp-push-e2e-")
         try FileManager.default.createDirectory(atPath: self.directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: shell ? "/bin/sh" : Self.binary)
         process.arguments = arguments

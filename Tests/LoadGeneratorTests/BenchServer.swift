@@ -5,6 +5,7 @@ import PushConfig
 import PushServer
 import PushStore
 import PushTransport
+import TestSupport
 
 /// A real wamp-push on loopback port 0 (plain and TLS listeners) with a temporary database,
 /// started inside the test, plus the BenchTarget that points the load generator at it.
@@ -16,8 +17,7 @@ final class BenchServer: @unchecked Sendable {
 
     /// `configure` adjusts the configuration before start (e.g. shorter deadlines for a soak).
     init(configure: (inout ServerConfig) -> Void = { _ in }) throws {
-        directory = NSTemporaryDirectory() + "wamp-push-bench-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory("wamp-push-bench-test-")
         var config = ServerConfig()
         config.dataDirectory = directory
         config.database = directory + "/test.sqlite"

@@ -1,12 +1,11 @@
 import Foundation
 import PushCodec
 import Testing
+import TestSupport
 
 /// Fixture bytes from Fixtures/http-client (exact CRLF, never converted).
 func clientFixture(_ name: String) throws -> [UInt8] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    let url = root.appendingPathComponent("Fixtures/http-client/\(name)")
-    return Array(try Data(contentsOf: url))
+    try Repository.bytes("Fixtures/http-client/\(name)")
 }
 
 /// What parsing a byte stream produced: the responses, the error (if any), and the bytes after a 101.

@@ -3,6 +3,7 @@ import PushClient
 import PushCodec
 import PushTransport
 import Testing
+import TestSupport
 
 /// A generated certificate on disk plus a server context serving it; the directory goes away on release.
 final class TLSFixture {
@@ -11,8 +12,7 @@ final class TLSFixture {
     let server: TLSContext
 
     init(dnsNames: [String] = ["localhost"], ipAddresses: [String] = ["127.0.0.1", "::1"]) throws {
-        directory = NSTemporaryDirectory() + "wamp-push-client-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory("wamp-push-client-")
         let generated = try SelfSignedCertificate.generate(dnsNames: dnsNames, ipAddresses: ipAddresses)
         certPath = directory + "/cert.pem"
         let keyPath = directory + "/key.pem"

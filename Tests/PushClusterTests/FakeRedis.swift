@@ -4,6 +4,7 @@ import PushTransport
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// A scripted peer on loopback for what a real Redis will not do on demand: it answers each
@@ -28,7 +29,7 @@ final class FakeRedis: Sendable {
     /// Stops the thread (waits at most 5 s) and closes every socket.
     func stop() {
         stopping.store(true, ordering: .releasing)
-        _ = eventually(within: 5) { finished.load(ordering: .acquiring) }
+        _ = eventually(5) { finished.load(ordering: .acquiring) }
     }
 
     private func serve(_ answer: @Sendable ([String]) -> [UInt8]?) {

@@ -2,6 +2,7 @@ import PushCluster
 import PushCodec
 import PushTransport
 import Testing
+import TestSupport
 
 /// `RedisConnection` against a real redis-server started by each test.
 @Suite(.serialized, .enabled(if: RedisServerProcess.binary != nil, "redis-server is not installed (make test installs it when run as root)"))

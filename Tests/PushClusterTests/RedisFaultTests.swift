@@ -5,13 +5,14 @@ import PushTransport
 import Testing
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Connect and reply deadlines, refusals, garbage and a full queue: peers that misbehave on
 /// purpose (a closed port, a listener whose backlog is full, a scripted fake server).
 @Suite struct RedisFaultTests {
     @Test func closedPort_isReportedAsRefused_andCommandsFailAtOnce() throws {
-        let port = try freeLoopbackPort()
+        let port = closedLoopbackPort()
         let loop = TestLoop()
         defer { loop.shutdown() }
         let (connection, states) = startConnection(loop, try testConfiguration("redis://127.0.0.1:\(port)"))

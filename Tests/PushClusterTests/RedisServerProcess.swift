@@ -2,6 +2,7 @@ import Foundation
 import PushTransport
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// One `redis-server` (Debian's package, installed by `make test`) run by a test: loopback only,
@@ -20,7 +21,7 @@ final class RedisServerProcess: @unchecked Sendable {
     /// `extra`: more configuration (e.g. `--requirepass x`). With `tls`, the port speaks TLS only.
     init(extra: [String] = [], tls: (certificate: String, key: String)? = nil) throws {
         directory = try Self.makeDirectory()
-        port = try freeLoopbackPort()
+        port = closedLoopbackPort()
         var arguments = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
                          "--logfile", directory + "/redis.log", "--daemonize", "no"]
         if let tls {
@@ -82,17 +83,3 @@ struct RedisTestFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A loopback port nobody listens on right now (bound to 0, read, released).
-func freeLoopbackPort() throws -> UInt16 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw RedisTestFailure("socket failed") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw RedisTestFailure("bind failed") }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return UInt16(bigEndian: address.sin_port)
-}

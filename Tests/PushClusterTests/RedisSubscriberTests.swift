@@ -3,6 +3,7 @@ import PushCluster
 import PushCodec
 import PushTransport
 import Testing
+import TestSupport
 
 /// Pub/sub through a real redis-server: delivery, patterns, ACL refusals, and a Redis killed and
 /// started again while both sides are connected.

@@ -2,13 +2,13 @@ import Foundation
 import PushCluster
 import PushTransport
 import Testing
+import TestSupport
 
 /// rediss:// through our TLS layer, against redis-server --tls-port with a certificate the test makes.
 @Suite(.serialized, .enabled(if: RedisServerProcess.binary != nil, "redis-server is not installed (make test installs it when run as root)"))
 struct RedisTLSTests {
     @Test func rediss_connectsWithTheTrustedCertificate_andRefusesAnUntrustedOne() throws {
-        let directory = NSTemporaryDirectory() + "wamp-push-redis-tls-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("wamp-push-redis-tls-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let generated = try SelfSignedCertificate.generate(commonName: "127.0.0.1", dnsNames: ["localhost"], ipAddresses: ["127.0.0.1"])
         let certificate = directory + "/cert.pem", key = directory + "/key.pem"

@@ -3,6 +3,7 @@ import PushCluster
 import PushCodec
 import PushTransport
 import Synchronization
+import TestSupport
 
 /// One event loop for a test, shut down by `shutdown()` after whatever ran on it was stopped.
 final class TestLoop: Sendable {
@@ -19,16 +20,6 @@ final class Recorder<Value: Sendable>: Sendable {
     func append(_ value: Value) { values.withLock { $0.append(value) } }
     var all: [Value] { values.withLock { $0 } }
     var last: Value? { all.last }
-}
-
-/// Polls `condition` every 10 ms until it holds or `seconds` pass; true if it held.
-func eventually(within seconds: Double = 10, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
 }
 
 extension RedisConnectionState {
@@ -63,7 +54,7 @@ final class Outcome<T: Sendable>: Sendable {
 
     /// Waits (bounded) for the outcome.
     func wait(within seconds: Double = 10) -> Result<T, RedisError>? {
-        _ = eventually(within: seconds) { result != nil }
+        _ = eventually(seconds) { result != nil }
         return result
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PushCodec
+import TestSupport
 
 /// Loads `Fixtures/wamp/client-messages.json`: entries `{"name", "input", "expect"}` or `{"name", "input", "error"}`.
 enum WAMPFixture {
@@ -21,9 +22,7 @@ enum WAMPFixture {
     }
 
     static var directory: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/wamp")
+        Repository.url("Fixtures/wamp")
     }
 
     static func load(_ file: String) throws -> JSONValue {

@@ -2,8 +2,9 @@ import Foundation
 @testable import PushEspo
 import PushCodec
 import Testing
+import TestSupport
 
-let fixtureRoot = repositoryRoot.appendingPathComponent("Fixtures/espocrm").path
+let fixtureRoot = Repository.url("Fixtures/espocrm").path
 
 /// The categories Fixtures/espocrm declares, merged in EspoCRM's order (see its README).
 let fixtureCategories: JSONObject = [

@@ -3,10 +3,8 @@ import Logging
 import PushEspo
 import Synchronization
 import Testing
+import TestSupport
 
-/// The repository root (this file is Tests/PushEspoTests/Peers.swift).
-let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent()
 
 /// The real ZeroMQ peers: Debian php-cli + php-zmq and python3-zmq (`make test` installs them).
 enum Peers {
@@ -21,8 +19,8 @@ enum Peers {
     static let phpCLIReason: Comment = "php-cli is not installed (make test installs it when run as root)"
     static let pythonReason: Comment = "python3-zmq is not installed (make test installs it when run as root)"
 
-    static let phpSender = repositoryRoot.appendingPathComponent("Fixtures/zeromq/send.php").path
-    static let pythonSender = repositoryRoot.appendingPathComponent("Fixtures/zeromq/send.py").path
+    static let phpSender = Repository.url("Fixtures/zeromq/send.php").path
+    static let pythonSender = Repository.url("Fixtures/zeromq/send.py").path
 
     private static func firstWorking(_ candidates: [String], probe: [String]) -> String? {
         for path in candidates where FileManager.default.isExecutableFile(atPath: path) {
@@ -87,16 +85,6 @@ func run(_ executable: String, _ arguments: [String], deadline: Double = 60) thr
     }
     data = out.fileHandleForReading.readDataToEndOfFile()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-}
-
-/// Polls `condition` until it holds or `seconds` pass; every test wait has this deadline.
-func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while !condition() {
-        if Date() > end { return false }
-        usleep(2_000)
-    }
-    return true
 }
 
 /// What an ingress handed to its handler, in order.

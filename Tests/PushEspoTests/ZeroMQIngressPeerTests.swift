@@ -2,6 +2,7 @@ import Foundation
 import PushEspo
 import Synchronization
 import Testing
+import TestSupport
 
 /// The ingress against real senders: our PHP script through php-zmq (sending as EspoCRM's
 /// ZeroMQSender does) and pyzmq. Every wait has a deadline; nothing measures speed.
@@ -12,7 +13,7 @@ struct ZeroMQIngressPHPTests {
         defer { ingress.stop() }
         let sender = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, #"{"seq":{seq},"topicId":"newNotification"}"#, "10000"])
         #expect(sender.wait(deadline: 120) == 0, "sender: \(sender.standardError)")
-        #expect(waitUntil(60) { received.count >= 10_000 }, "received \(received.count) of 10000")
+        #expect(eventually(60) { received.count >= 10_000 }, "received \(received.count) of 10000")
         #expect(sequenceNumbers(received.all) == Array(0..<10_000))
         #expect(ingress.counts == ["published": 10_000])
     }
@@ -24,7 +25,7 @@ struct ZeroMQIngressPHPTests {
             try Child(Peers.php!, [Peers.phpSender, ingress.dsn, #"{"sender":"\#(name)","seq":{seq},"topicId":"newNotification"}"#, "3000"])
         }
         for sender in senders { #expect(sender.wait(deadline: 120) == 0, "sender: \(sender.standardError)") }
-        #expect(waitUntil(60) { received.count >= 6000 }, "received \(received.count) of 6000")
+        #expect(eventually(60) { received.count >= 6000 }, "received \(received.count) of 6000")
         #expect(sequenceNumbers(received.all, sender: "a") == Array(0..<3000))
         #expect(sequenceNumbers(received.all, sender: "b") == Array(0..<3000))
     }
@@ -36,7 +37,7 @@ struct ZeroMQIngressPHPTests {
             let sender = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, #"{"userId":"u1","seq":\#(i),"topicId":"newNotification"}"#])
             #expect(sender.wait(deadline: 60) == 0, "sender: \(sender.standardError)")
         }
-        #expect(waitUntil(30) { received.count >= 3 })
+        #expect(eventually(30) { received.count >= 3 })
         #expect(sequenceNumbers(received.all) == [0, 1, 2])
     }
 
@@ -49,7 +50,7 @@ struct ZeroMQIngressPHPTests {
             let sender = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, message])
             #expect(sender.wait(deadline: 60) == 0, "sender: \(sender.standardError)")
         }
-        #expect(waitUntil(30) { received.count >= 1 && ingress.counts["oversize"] == 1 }, "counts \(ingress.counts)")
+        #expect(eventually(30) { received.count >= 1 && ingress.counts["oversize"] == 1 }, "counts \(ingress.counts)")
         #expect(sequenceNumbers(received.all) == [2])
         #expect(ingress.counts == ["oversize": 1, "published": 1])
         #expect(log.all.contains { $0.contains("zeromq message dropped") && $0.contains("result=oversize") })
@@ -65,7 +66,7 @@ struct ZeroMQIngressPHPTests {
             let sender = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, message])
             #expect(sender.wait(deadline: 60) == 0, "sender: \(sender.standardError)")
         }
-        #expect(waitUntil(30) { received.count >= 1 })
+        #expect(eventually(30) { received.count >= 1 })
         #expect(sequenceNumbers(received.all) == [2])
         #expect(ingress.counts == ["published": 1])
     }
@@ -80,7 +81,7 @@ struct ZeroMQIngressPHPTests {
         defer { ingress.stop() }
         let burst = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, #"bad {seq}"#, "5"])
         #expect(burst.wait(deadline: 60) == 0)
-        #expect(waitUntil(30) { received.count >= 5 })
+        #expect(eventually(30) { received.count >= 5 })
         // One line for five drops within the same second.
         #expect(log.all.filter { $0.contains("result=malformed") }.count == 1)
         now.withLock { $0 += 1.5 }
@@ -88,7 +89,7 @@ struct ZeroMQIngressPHPTests {
         #expect(later.wait(deadline: 60) == 0)
         let good = try Child(Peers.php!, [Peers.phpSender, ingress.dsn, #"{"seq":7,"topicId":"newNotification"}"#])
         #expect(good.wait(deadline: 60) == 0)
-        #expect(waitUntil(30) { received.count >= 7 })
+        #expect(eventually(30) { received.count >= 7 })
         let lines = log.all.filter { $0.contains("result=malformed") }
         #expect(lines.count == 2)
         #expect(lines.last?.contains("suppressed=4") == true, "\(lines)")
@@ -105,7 +106,7 @@ struct ZeroMQIngressPHPTests {
         let total = 3000
         let sender = try Child(Peers.php!, [Peers.phpSender, first.dsn, #"{"seq":{seq},"topicId":"newNotification"}"#, "\(total)", "1000"])
         defer { _ = sender.wait(deadline: 1) }
-        #expect(waitUntil(60) { before.count >= 100 }, "first ingress got \(before.count)")
+        #expect(eventually(60) { before.count >= 100 }, "first ingress got \(before.count)")
         first.stop()
         let countBefore = before.count
         // libzmq closes the old listener on its I/O thread: on a loaded machine the port can
@@ -121,7 +122,7 @@ struct ZeroMQIngressPHPTests {
         let (second, after) = rebound!
         defer { second.stop() }
         #expect(sender.wait(deadline: 120) == 0, "sender: \(sender.standardError)")
-        #expect(waitUntil(30) { sequenceNumbers(after.all).last == total - 1 }, "second ingress got \(after.count)")
+        #expect(eventually(30) { sequenceNumbers(after.all).last == total - 1 }, "second ingress got \(after.count)")
         let a = sequenceNumbers(before.all), b = sequenceNumbers(after.all)
         #expect(before.count == countBefore, "nothing reaches a stopped ingress")
         #expect(a == Array(0..<a.count))
@@ -138,7 +139,7 @@ struct ZeroMQIngressPythonTests {
         defer { ingress.stop() }
         let sender = try Child(Peers.python!, [Peers.pythonSender, ingress.dsn, #"{"seq":{seq},"topicId":"recordUpdate.Account.a1"}"#, "500"])
         #expect(sender.wait(deadline: 60) == 0, "sender: \(sender.standardError)")
-        #expect(waitUntil(30) { received.count >= 500 })
+        #expect(eventually(30) { received.count >= 500 })
         #expect(sequenceNumbers(received.all) == Array(0..<500))
     }
 
@@ -149,7 +150,7 @@ struct ZeroMQIngressPythonTests {
         #expect(multi.wait(deadline: 60) == 0)
         let single = try Child(Peers.python!, [Peers.pythonSender, ingress.dsn, #"{"seq":2,"topicId":"newNotification"}"#])
         #expect(single.wait(deadline: 60) == 0)
-        #expect(waitUntil(30) { received.count >= 1 && ingress.counts["multipart"] == 1 }, "counts \(ingress.counts)")
+        #expect(eventually(30) { received.count >= 1 && ingress.counts["multipart"] == 1 }, "counts \(ingress.counts)")
         #expect(sequenceNumbers(received.all) == [2])
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 @testable import PushEspo
+import PushObservability
 import Testing
 
 /// The ingress's own rules, without a sender: DSN parsing, bind errors, exposure, bounded tables.
@@ -108,7 +109,7 @@ import Testing
     @Test func dropLogThrottle_letsOneLinePerSecondPerLabel() {
         final class Clock: @unchecked Sendable { var now = 0.0 } // the test's own thread only
         let clock = Clock()
-        let throttle = DropLogThrottle(interval: 1, clock: { clock.now })
+        let throttle = LogThrottle(interval: 1, clock: { clock.now })
         #expect(throttle.admit("malformed") == 0)
         #expect(throttle.admit("malformed") == nil)
         #expect(throttle.admit("undeclared") == 0, "labels are throttled apart")

@@ -3,6 +3,7 @@ import PushClient
 import PushCodec
 import PushConfig
 import Testing
+import TestSupport
 @testable import PushServer
 
 /// Issue 15, row M1: one user's flood of access checks neither starves another user's check

@@ -9,6 +9,7 @@ import PushStore
 import PushTransport
 import Synchronization
 import Testing
+import TestSupport
 
 /// The access rules without sockets, for peers a loopback-only test machine cannot be:
 /// a remote address, and IPv6 loopback.
@@ -149,8 +150,7 @@ import Testing
 
     /// `serve` logs it: an operator's 0644 database file is kept as it is, and named at start.
     @Test func serverStart_logsTheDatabaseWarning_andKeepsTheMode() throws {
-        let directory = NSTemporaryDirectory() + "wamp-push-warn-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("wamp-push-warn-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/shared.sqlite"
         #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]))

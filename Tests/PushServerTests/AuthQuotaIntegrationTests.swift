@@ -4,6 +4,7 @@ import PushCodec
 import PushStore
 import Testing
 @testable import PushServer
+import TestSupport
 
 /// The authentication quotas over real sockets. Every test client comes from 127.0.0.1, so each
 /// test sets the budget it exercises small (and turns the others off where they would interfere).
@@ -16,15 +17,6 @@ import Testing
 
     static func errorCode(_ response: HTTPClientResponse) -> String? {
         (try? JSONParser.parse(response.bodyString()))?.objectValue?["error"]?.stringValue
-    }
-
-    static func waitUntil(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if condition() { return true }
-            usleep(10_000)
-        }
-        return condition()
     }
 
     @Test func verifierFlood_getsTooManyRequestsAfterTheSpawnBudget_tableAndCacheHitsStillLogIn() throws {
@@ -113,7 +105,7 @@ import Testing
 
         // 1. The peer drops TCP.
         open.removeFirst().socket.close()
-        #expect(Self.waitUntil(5) { quota.sessions(of: "alice") == 1 })
+        #expect(eventually(5) { quota.sessions(of: "alice") == 1 })
         open.append(try server.wamp(user: "alice", token: token))
         #expect(try atCapRefusal().status == 429)
 
@@ -121,20 +113,20 @@ import Testing
         let leaving = open.removeFirst()
         try leaving.socket.sendClose(code: 1000)
         _ = leaving.socket.waitForClose(timeout: 5)
-        #expect(Self.waitUntil(5) { quota.sessions(of: "alice") == 1 })
+        #expect(eventually(5) { quota.sessions(of: "alice") == 1 })
         open.append(try server.wamp(user: "alice", token: token))
 
         // 3. The server closes the session (a binary frame is a protocol violation for WAMP v1).
         let violating = open.removeFirst()
         try violating.socket.sendBinary([1, 2, 3])
         #expect(violating.socket.waitForClose(timeout: 5)?.code == 1003)
-        #expect(Self.waitUntil(5) { quota.sessions(of: "alice") == 1 })
+        #expect(eventually(5) { quota.sessions(of: "alice") == 1 })
         open.append(try server.wamp(user: "alice", token: token))
 
         // 4. Revocation closes every session of the token (1008); a new token is admitted at once.
         _ = try server.server.store.sync { db in try TokenStore(database: db).revoke(token: token) }
         for client in open { #expect(client.socket.waitForClose(timeout: 5)?.code == 1008) }
-        #expect(Self.waitUntil(5) { quota.sessions(of: "alice") == 0 })
+        #expect(eventually(5) { quota.sessions(of: "alice") == 0 })
         let fresh = try server.createToken(user: "alice")
         let kept = [try server.wamp(user: "alice", token: fresh), try server.wamp(user: "alice", token: fresh)]
         #expect(try Self.handshake(server, user: "alice", token: fresh).status == 429)
@@ -180,10 +172,10 @@ import Testing
             _ = FileManager.default.createFile(atPath: dir.path + "/release", contents: nil)
             flood.wait()
         }
-        #expect(Self.waitUntil(10) { server.server.verifierRunner.runningCount == 2 })
+        #expect(eventually(10) { server.server.verifierRunner.runningCount == 2 })
 
         try alice.subscribe("recordUpdate.Lead.1")
-        #expect(Self.waitUntil(10) { server.server.subscriptionCount == 1 }, "the access check did not complete")
+        #expect(eventually(10) { server.server.subscriptionCount == 1 }, "the access check did not complete")
         #expect(server.server.verifierRunner.runningCount == 2, "the verifier pool was not saturated meanwhile")
         #expect(try BrokerIntegrationTests.publish(server, #"{"topicId":"recordUpdate.Lead.1"}"#).status == 200)
         #expect(try alice.nextEvent().topic == "recordUpdate.Lead.1")

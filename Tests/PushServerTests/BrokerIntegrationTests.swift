@@ -6,7 +6,7 @@ import PushTransport
 import Testing
 @testable import PushServer
 
-/// The WAMP v1 session and broker over real sockets (SPEC sections 5, 6, 8, 9).
+/// The WAMP v1 session and broker over real sockets (Docs/protocol.md, Docs/security.md).
 @Suite struct BrokerIntegrationTests {
     static func publish(_ server: TestServer, _ body: String, headers: [(String, String)] = []) throws -> HTTPClientResponse {
         try HTTPClient(baseURL: server.httpURL).request("POST", "/internal/publish", headers: headers, body: Array(body.utf8))

@@ -40,7 +40,7 @@ import Testing
     }
 }
 
-/// Every publish spelling × every subscribe spelling (SPEC section 8).
+/// Every publish spelling × every subscribe spelling (Docs/protocol.md, "Topics and the unified WhatsApp topic").
 @Suite struct UnificationTests {
     static let chat = "393202696323@c.us"
     static let subscribeSpellings = ["WhatsApp", "WhatsApp.\(chat)", "whatsapp.message.\(chat)", "WhatsApp.other@c.us"]

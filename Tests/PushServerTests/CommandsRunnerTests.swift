@@ -3,6 +3,7 @@ import Foundation
 @testable import PushServer
 import PushTransport
 import Testing
+import TestSupport
 
 @Suite struct CommandsRunnerTests {
     @Test func run_capturesStdoutStderrAndExitStatus() async {

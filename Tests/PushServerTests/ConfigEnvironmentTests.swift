@@ -2,6 +2,7 @@ import Foundation
 @testable import PushConfig
 @testable import PushServer
 import Testing
+import TestSupport
 
 /// `WAMP_PUSH_*` variables: a boolean is one of the documented words or refused, and an
 /// unknown name is warned about with the closest known one (Docs/configuration.md, Environment).
@@ -54,7 +55,7 @@ import Testing
     /// The list the warning trusts is complete: every `WAMP_PUSH_*` name the product's sources,
     /// scripts and Makefile use is in it, and every name in it is documented.
     @Test func knownVariables_coverEveryNameInUse_andAreDocumented() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = Repository.root
         var used = Set<String>()
         for directory in ["Sources", "scripts", "Benchmarks"] {
             let files = FileManager.default.enumerator(atPath: root.appendingPathComponent(directory).path)?

@@ -3,12 +3,12 @@ import PushCodec
 import PushConfig
 import PushServer
 import Testing
+import TestSupport
 
 /// The complete example in Docs/configuration.md loads and passes validation (issue 11).
 @Suite struct DocsExampleConfigTests {
     @Test func completeExample_inConfigurationDoc_loads() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let doc = try String(contentsOf: root.appendingPathComponent("Docs/configuration.md"), encoding: .utf8)
+        let doc = try String(contentsOf: Repository.url("Docs/configuration.md"), encoding: .utf8)
         let section = try #require(doc.range(of: "## A complete example"))
         let start = try #require(doc.range(of: "```json\n", range: section.upperBound..<doc.endIndex))
         let end = try #require(doc.range(of: "```", range: start.upperBound..<doc.endIndex))

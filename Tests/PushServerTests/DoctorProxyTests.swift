@@ -7,6 +7,7 @@ import PushCodec
 @testable import PushTools
 import PushTransport
 import Testing
+import TestSupport
 
 /// doctor's judgement of who answered: wamp-push (its `Server` header or its JSON body) or
 /// something in front of it (issue 11).
@@ -81,8 +82,7 @@ import Testing
     }
 
     @Test func nginxBlock_inDeploymentDoc_isTheOneDoctorPrints() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let doc = try String(contentsOf: root.appendingPathComponent("Docs/deployment.md"), encoding: .utf8)
+        let doc = try String(contentsOf: Repository.url("Docs/deployment.md"), encoding: .utf8)
         #expect(doc.contains("```nginx\n" + NginxBlock.text + "\n```\n"))
         #expect(DoctorHints.nginxBlock == NginxBlock.text)
         #expect(NginxBlock.text.contains("proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;"))

@@ -5,8 +5,9 @@ import PushStore
 @testable import PushTools
 import PushTransport
 import Testing
+import TestSupport
 
-/// `Doctor` against real servers started in the test (SPEC section 10).
+/// `Doctor` against real servers started in the test (Docs/troubleshooting.md).
 @Suite struct DoctorServerTests {
     @Test func doctor_passesEveryStep_whenHealthyOverWs() throws {
         let server = try TestServer()
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func doctor_failsConnect_whenNothingListens() throws {
-        let port = doctorClosedPort()
+        let port = closedLoopbackPort()
         let steps = Doctor(options: DoctorOptions(url: "ws://127.0.0.1:\(port)/wss", user: "alice", token: "t")).run()
         #expect(doctorOutcome(steps) == ["✗ TCP connect"])
         #expect(steps[0].hint == "nothing listens on 127.0.0.1:\(port): is wamp-push running? check listeners in the config (and the port in the URL)")
@@ -107,8 +108,7 @@ import Testing
         let now = Int64(Date().timeIntervalSince1970)
         let validFrom = now - 10 * 86_400
         let pem = try SelfSignedCertificate.generate(validFrom: validFrom, validDays: 1)
-        let directory = NSTemporaryDirectory() + "doctor-expired-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let directory = try makeTemporaryDirectory("doctor-expired-")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let certPath = directory + "/cert.pem", keyPath = directory + "/key.pem"
         try pem.certificatePEM.write(toFile: certPath, atomically: true, encoding: .utf8)
@@ -155,8 +155,7 @@ import Testing
 /// The EVENT step when the publish reaches nobody.
 @Suite struct DoctorDeliveryTests {
     @Test func doctor_failsEventReportingZeroSessions_whenTheSubscriptionIsRefused() throws {
-        let dir = NSTemporaryDirectory() + "doctor-access-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("doctor-access-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try "echo false\n".write(toFile: dir + "/deny.sh", atomically: true, encoding: .utf8)
         let server = try TestServer {

@@ -5,6 +5,7 @@ import PushStore
 import PushTransport
 import Testing
 @testable import PushServer
+import TestSupport
 
 /// A client that sends its request and then shuts its write side (`shutdown(SHUT_WR)`, what
 /// `curl --http1.0`-style tools and some proxies do) still gets every answer it is owed, then

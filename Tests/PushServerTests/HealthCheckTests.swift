@@ -5,6 +5,7 @@ import PushObservability
 import PushStore
 import Synchronization
 import Testing
+import TestSupport
 @testable import PushServer
 
 /// Issue 15 (slow-reader soak): a flood of `GET /healthz` costs one store probe, not one each.

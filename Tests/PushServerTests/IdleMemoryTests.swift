@@ -33,11 +33,11 @@ import Testing
             let broker = server.server.broker.loopBroker(for: loop)
             let sizes: [(String, [Int])] = loop.sync {
                 broker.sessions.values.map { session in
-                    let connection = session.socket.connection
+                    let connection = session.webSocket.connection
                     #expect(session.sessionId.utf8.count <= 15, "a longer id needs a heap block")
                     #expect(session.subscriptions.count == 1)
                     #expect(connection.outbound.isEmpty && connection.outbound.retainedCapacity == 0)
-                    return (session.sessionId, [Self.heapSize(connection), Self.heapSize(session.socket), Self.heapSize(session)])
+                    return (session.sessionId, [Self.heapSize(connection), Self.heapSize(session.webSocket), Self.heapSize(session)])
                 }
             }
             for (id, blocks) in sizes {

@@ -2,6 +2,7 @@ import Foundation
 @testable import PushObservability
 import Synchronization
 import Testing
+import TestSupport
 
 /// Loop threads log through `LogOutput`: a log pipe nobody reads must never stall them.
 @Suite struct LogOutputTests {

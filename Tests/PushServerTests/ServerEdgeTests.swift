@@ -4,6 +4,7 @@ import PushCodec
 import PushTransport
 import Testing
 @testable import PushServer
+import TestSupport
 
 @Suite struct ServerEdgeTests {
     @Test func ipv6Listener_servesHealthz() throws {
@@ -28,8 +29,7 @@ import Testing
     /// EspoCRM's AuthTokenCheck contract through the real handshake: stdout is the owner; a
     /// reconnect storm of one token forks the command once.
     @Test func externalVerifier_admitsCRMTokens_andAStormForksOnce() throws {
-        let dir = NSTemporaryDirectory() + "wamp-push-verify-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("wamp-push-verify-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try """
         echo "$1" >> runs.log
@@ -54,8 +54,7 @@ import Testing
     }
 
     @Test func accessCheckCommand_decidesTheSubscription() throws {
-        let dir = NSTemporaryDirectory() + "wamp-push-access-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try makeTemporaryDirectory("wamp-push-access-")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Stands in for `php command.php AppAccess :userId :scope`: only alice may see Lead.
         try """
@@ -98,11 +97,3 @@ import Testing
     }
 }
 
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
-}

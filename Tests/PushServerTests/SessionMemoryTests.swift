@@ -14,27 +14,27 @@ import Testing
         #expect(Set(ids).count == ids.count)
     }
 
-    static func slot(_ uri: String, _ slot: Int = 0) -> SubscriptionSlot {
-        SubscriptionSlot(topic: Topic(uri: uri), group: 0, slot: slot)
+    static func entry(_ uri: String, _ position: Int = 0) -> SubscriptionPosition {
+        SubscriptionPosition(topic: Topic(uri: uri), group: 0, position: position)
     }
 
     @Test func subscriptions_firstInline_restInTable_removeAnyOrder() {
         var subs = SessionSubscriptions()
         #expect(subs.isEmpty && subs["a"] == nil)
-        subs.set(Self.slot("a"))
-        subs.set(Self.slot("b"))
-        subs.set(Self.slot("c"))
+        subs.set(Self.entry("a"))
+        subs.set(Self.entry("b"))
+        subs.set(Self.entry("c"))
         #expect(subs.count == 3)
         #expect(Set(subs.uris) == ["a", "b", "c"])
-        subs.move("b", toSlot: 7)
-        subs.move("a", toSlot: 5)
-        #expect(subs["b"]?.slot == 7 && subs["a"]?.slot == 5)
-        #expect(subs.remove("a")?.slot == 5)
+        subs.move("b", toPosition: 7)
+        subs.move("a", toPosition: 5)
+        #expect(subs["b"]?.position == 7 && subs["a"]?.position == 5)
+        #expect(subs.remove("a")?.position == 5)
         #expect(subs["a"] == nil && subs.count == 2)
         // A URI already in the table is replaced there, not added again inline.
-        subs.set(Self.slot("b", 9))
-        #expect(subs.count == 2 && subs["b"]?.slot == 9)
-        subs.set(Self.slot("d"))
+        subs.set(Self.entry("b", 9))
+        #expect(subs.count == 2 && subs["b"]?.position == 9)
+        subs.set(Self.entry("d"))
         #expect(subs.count == 3 && Set(subs.uris) == ["b", "c", "d"])
         #expect(subs.remove("b") != nil && subs.remove("c") != nil && subs.remove("d") != nil)
         #expect(subs.remove("d") == nil)

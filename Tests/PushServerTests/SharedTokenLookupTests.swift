@@ -4,6 +4,7 @@ import Logging
 import PushStore
 import Synchronization
 import Testing
+import TestSupport
 
 /// Tokens another node made are looked up in the shared table (cluster mode). A reconnect storm
 /// of one user's tabs must ask it once, and a table that cannot answer must not turn into 401.
@@ -39,28 +40,19 @@ import Testing
         try await body(TokenAuthenticator(store: store, verifier: nil, shared: table, log: Logger(label: "test")))
     }
 
-    static func eventually(_ condition: () -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
-            if condition() { return true }
-            try? await Task.sleep(nanoseconds: 5_000_000)
-        }
-        return condition()
-    }
-
     @Test func aStormOfOneToken_asksTheSharedTableOnce() async throws {
         let table = HeldTable()
         try await Self.withAuthenticator(table) { auth in
             let outcomes = Outcomes()
             for _ in 0..<200 { auth.authenticate(token: "tok-123", userId: "alice") { outcomes.add($0) } }
             // Every check passed the local table (on the store queue) and now waits on one look-up.
-            #expect(await Self.eventually { table.pending == 1 && outcomes.count == 0 })
+            #expect(await eventuallyAsync(20, every: 0.005) { table.pending == 1 && outcomes.count == 0 })
             try? await Task.sleep(nanoseconds: 50_000_000)
             #expect(table.lookups == 1)
             let record = TokenRecord(tokenHash: TokenStore.hash("tok-123"), userId: "alice", isActive: true,
                                      createdAt: 0, lastAccess: nil, expiresAt: nil)
             table.answer(.success(record))
-            #expect(await Self.eventually { outcomes.count == 200 })
+            #expect(await eventuallyAsync(20, every: 0.005) { outcomes.count == 200 })
             #expect(outcomes.all.withLock { $0.allSatisfy { if case .admitted(userId: "alice", _) = $0 { true } else { false } } })
         }
     }
@@ -70,9 +62,9 @@ import Testing
         try await Self.withAuthenticator(table) { auth in
             let outcomes = Outcomes()
             auth.authenticate(token: "made-on-another-node", userId: "bob") { outcomes.add($0) }
-            #expect(await Self.eventually { table.pending == 1 })
+            #expect(await eventuallyAsync(20, every: 0.005) { table.pending == 1 })
             table.answer(.failure(SharedTokenError("redis down")))
-            #expect(await Self.eventually { outcomes.count == 1 })
+            #expect(await eventuallyAsync(20, every: 0.005) { outcomes.count == 1 })
             let outcome = outcomes.all.withLock { $0.first }
             guard case .refused(let error)? = outcome else { Issue.record("got \(String(describing: outcome))"); return }
             #expect(error.status == 503)

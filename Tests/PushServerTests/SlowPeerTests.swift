@@ -5,6 +5,7 @@ import PushTransport
 import Synchronization
 import Testing
 @testable import PushServer
+import TestSupport
 
 /// A raw TCP peer that writes but does not read (a tiny receive window), for the attacks of
 /// issue 10: pipelining without reading, flooding pings, sitting on a full window.

@@ -5,6 +5,7 @@ import PushClient
 @testable import PushServer
 import PushStore
 import PushTransport
+import TestSupport
 
 /// A real server on loopback port 0 (one plain and one TLS listener), with a temporary data
 /// directory and database, started inside the test and stopped by `stop()`.
@@ -15,8 +16,7 @@ final class TestServer: @unchecked Sendable {
     let secure: SocketAddress
 
     init(log captured: Logger? = nil, _ configure: (inout ServerConfig) -> Void = { _ in }) throws {
-        directory = NSTemporaryDirectory() + "wamp-push-test-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        directory = try makeTemporaryDirectory("wamp-push-test-")
         var config = ServerConfig()
         config.dataDirectory = directory
         config.database = directory + "/test.sqlite"

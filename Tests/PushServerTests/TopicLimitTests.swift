@@ -3,6 +3,7 @@ import PushClient
 import PushCodec
 import Testing
 @testable import PushServer
+import TestSupport
 
 /// `limits.maxTopicBytes` and `limits.maxPrefixesPerSession` over a real WAMP session: a session
 /// keeps its prefixes and every subscription's expanded topic for its life, so each is bounded,

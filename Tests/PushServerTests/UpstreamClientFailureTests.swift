@@ -4,6 +4,7 @@ import PushCodec
 @testable import PushServer
 import Testing
 @testable import WhatsAppModule
+import TestSupport
 
 /// Every way the upstream can fail, mapped to one `UpstreamError` with a message a person can act on.
 @Suite struct UpstreamClientFailureTests {
@@ -84,7 +85,7 @@ import Testing
     }
 
     @Test func closedPort_isUnreachable() throws {
-        let port = try upstreamClosedPort()
+        let port = closedLoopbackPort()
         let box = UpstreamSettingsBox(UpstreamSettings(apiUrl: "http://127.0.0.1:\(port)/"))
         let client = UpstreamClient(settings: box, timeouts: upstreamTestTimeouts)
         #expect(throws: UpstreamError(.unreachable, "WhatsApp API at http://127.0.0.1:\(port) is unreachable: connect 127.0.0.1:\(port): Connection refused")) {

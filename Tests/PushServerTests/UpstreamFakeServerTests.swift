@@ -5,6 +5,7 @@ import PushCodec
 @testable import PushTools
 import Synchronization
 import Testing
+import TestSupport
 
 /// The fake wwebjs-api itself: its exact answers and its webhook pump.
 @Suite struct UpstreamFakeServerTests {
@@ -74,7 +75,7 @@ import Testing
         try source.startWebhookPump(url: receiver.baseURL + path, every: 0.05, apiKey: "hook-key", sessionId: "demo") { event in
             events.withLock { $0.append(event) }
         }
-        #expect(upstreamEventually { receiver.requests.count >= 3 })
+        #expect(eventually { receiver.requests.count >= 3 })
         source.stop()
         let posted = receiver.requests
         #expect(posted.allSatisfy { $0.method == "POST" && $0.target == path && $0.header("x-api-key") == "hook-key" })

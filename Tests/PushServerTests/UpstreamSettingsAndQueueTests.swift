@@ -4,6 +4,7 @@ import Foundation
 import Synchronization
 import Testing
 @testable import WhatsAppModule
+import TestSupport
 
 /// Settings changed at run time, and the bounded worker queue behind `UpstreamClient.run`.
 @Suite struct UpstreamSettingsAndQueueTests {
@@ -48,11 +49,11 @@ import Testing
             }
             #expect(accepted)
         }
-        #expect(upstreamEventually { counters.withLock { $0.running } == 2 })
+        #expect(eventually { counters.withLock { $0.running } == 2 })
         usleep(50_000)
         #expect(counters.withLock { $0.running } == 2)
         release.withLock { $0 = true }
-        #expect(upstreamEventually { counters.withLock { $0.done } == 5 })
+        #expect(eventually { counters.withLock { $0.done } == 5 })
         #expect(counters.withLock { $0.peak } == 2)
     }
 
@@ -68,7 +69,7 @@ import Testing
         #expect(queue.submit(job))
         #expect(!queue.submit(job))
         release.withLock { $0 = true }
-        #expect(upstreamEventually { ran.withLock { $0 } == 2 })
+        #expect(eventually { ran.withLock { $0 } == 2 })
     }
 
     @Test func run_failsFast_whenTooManyCallsWait() throws {
@@ -84,7 +85,7 @@ import Testing
         client.run({ c throws(UpstreamError) in try c.sessionStatus() }) { r in
             if case .failure(let e) = r { results.withLock { $0.append(e.message) } }
         }
-        #expect(upstreamEventually(3) { results.withLock { $0.count } == 2 })
+        #expect(eventually(3) { results.withLock { $0.count } == 2 })
         #expect(results.withLock { $0 } == ["too many WhatsApp API calls are already waiting (0); try again shortly", "failed"])
     }
 }

@@ -4,11 +4,10 @@ import PushCodec
 @testable import PushTools
 import PushTransport
 @testable import WhatsAppModule
+import TestSupport
 
 /// `Fixtures/whatsapp-upstream` of this package.
-let upstreamFixtureDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-    .deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("Fixtures/whatsapp-upstream").path
+let upstreamFixtureDirectory = Repository.url("Fixtures/whatsapp-upstream").path
 
 /// The bytes of one fixture file.
 func upstreamFixture(_ file: String) throws -> [UInt8] {
@@ -42,23 +41,7 @@ final class UpstreamHarness: Sendable {
     }
 }
 
-/// A loopback port nothing listens on (bound, then closed at once).
-func upstreamClosedPort() throws -> UInt16 {
-    let fd = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
-    let port = Socket.localAddress(fd)?.port ?? 0
-    Socket.close(fd)
-    return port
-}
 
-/// Polls `condition` every 10 ms for at most `seconds`.
-func upstreamEventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
-    while ContinuousClock.now < end {
-        if condition() { return true }
-        usleep(10_000)
-    }
-    return condition()
-}
 
 /// The `id._serialized` of each message.
 func upstreamIds(_ messages: [JSONValue]) -> [String] {

@@ -5,7 +5,7 @@ import PushStore
 import Testing
 @testable import PushServer
 
-/// Webhook → row → EVENT over real sockets (SPEC section 7).
+/// Webhook → row → EVENT over real sockets (Docs/whatsapp.md).
 @Suite struct WebhookIntegrationTests {
     static let path = "/api/v1/WhatsApp/action/webhook"
 

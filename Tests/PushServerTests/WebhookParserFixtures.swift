@@ -1,14 +1,11 @@
 import Foundation
 @testable import PushServer
 @testable import WhatsAppModule
+import TestSupport
 
-/// Files under `Fixtures/whatsapp/` (Tests/PushServerTests/ is two levels below the package root).
+/// Files under `Fixtures/whatsapp/`.
 enum WebhookFixture {
-    static var directory: URL {
-        URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/whatsapp", isDirectory: true)
-    }
+    static var directory: URL { Repository.url("Fixtures/whatsapp") }
 
     /// The exact bytes of `Fixtures/whatsapp/<name>`.
     static func bytes(_ name: String) throws -> [UInt8] {

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func apiSendEcho_carriesTheIdSendMessageReturned() throws {
-        let reply = try JSONParser.parse(try WebhookFixture.bytes("upstream/sendMessage-success.json"))
+        let reply = try JSONParser.parse(try upstreamFixture("send-message.json"))
         let returned = try #require(reply["message"]?["id"]?["_serialized"]?.stringValue)
         #expect(try message("03-api-send-echo-message_create.json").id == returned)
     }

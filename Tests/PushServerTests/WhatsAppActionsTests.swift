@@ -7,7 +7,7 @@ import PushStore
 @testable import PushTools
 import Testing
 
-/// The REST actions against the fake wwebjs-api over real sockets (SPEC section 7).
+/// The REST actions against the fake wwebjs-api over real sockets (Docs/whatsapp.md).
 @Suite struct WhatsAppActionsTests {
     struct Setup {
         let upstream: FakeUpstream

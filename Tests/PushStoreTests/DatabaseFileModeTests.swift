@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PushStore
+import TestSupport
 
 /// The database holds the WhatsApp API key and token hashes: a new file (and its WAL and shared
 /// memory files) is readable by its owner only; an existing file keeps the mode its operator set.

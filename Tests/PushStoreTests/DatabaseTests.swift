@@ -1,6 +1,7 @@
 import Dispatch
 import Testing
 @testable import PushStore
+import TestSupport
 
 @Suite struct DatabaseTests {
     @Test func fileDatabase_usesWalFullSyncForeignKeysAndBusyTimeout() throws {

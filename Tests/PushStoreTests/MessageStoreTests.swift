@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PushStore
+import TestSupport
 
 @Suite struct MessageStoreTests {
     static func makeStore() throws -> (Database, MessageStore) {

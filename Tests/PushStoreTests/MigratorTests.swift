@@ -1,5 +1,6 @@
 import Testing
 @testable import PushStore
+import TestSupport
 
 @Suite struct MigratorTests {
     let first = Migration(version: 1, name: "one", sql: "CREATE TABLE one (id INTEGER PRIMARY KEY)")

@@ -1,14 +1,6 @@
 import Foundation
 @testable import PushStore
-
-/// A unique directory under the system temp dir, removed when `body` returns.
-func withTemporaryDirectory(_ body: (URL) throws -> Void) throws {
-    let directory = FileManager.default.temporaryDirectory
-        .appendingPathComponent("PushStoreTests-\(UUID().uuidString)", isDirectory: true)
-    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: directory) }
-    try body(directory)
-}
+import TestSupport
 
 /// Opens a fresh file database in its own temp directory for the duration of `body`.
 func withFileDatabase(_ body: (Database, URL) throws -> Void) throws {

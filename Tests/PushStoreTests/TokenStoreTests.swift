@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PushStore
+import TestSupport
 
 @Suite struct TokenStoreTests {
     static func makeStore() throws -> (Database, TokenStore) {

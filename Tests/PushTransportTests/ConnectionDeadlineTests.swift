@@ -3,6 +3,7 @@ import PushCodec
 import Synchronization
 import Testing
 @testable import PushTransport
+import TestSupport
 
 /// Enters `phase` on the first byte read and acknowledges with one byte.
 final class PhaseHandler: ConnectionHandler {

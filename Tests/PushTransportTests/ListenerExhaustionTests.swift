@@ -1,6 +1,7 @@
 import Glibc
 import Testing
 @testable import PushTransport
+import TestSupport
 
 /// The listener out of descriptors (EMFILE), with `accept` scripted: one attempt however many
 /// events arrive, one waiting connection refused through the spare descriptor, one retry at

@@ -4,6 +4,7 @@ import PushCodec
 import Synchronization
 import Testing
 @testable import PushTransport
+import TestSupport
 
 /// Records, on the loop, what an outbound connection's handler hears; read by the test thread.
 final class OutboundProbe: OutboundConnectionHandler, Sendable {

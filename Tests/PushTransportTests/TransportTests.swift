@@ -4,6 +4,7 @@ import PushCodec
 import Synchronization
 import Testing
 @testable import PushTransport
+import TestSupport
 
 /// Echoes every byte back through the shared-frame write path.
 final class RawEchoHandler: ConnectionHandler {
@@ -34,16 +35,6 @@ func startListener(_ group: LoopGroup, policy: ConnectionPolicy = ConnectionPoli
                                 group: group, makeHandler: make)
     listener.start()
     return listener
-}
-
-/// Polls `condition` every 20 ms for up to `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = MonotonicClock.now() + MonotonicClock.seconds(seconds)
-    while MonotonicClock.now() < deadline {
-        if condition() { return true }
-        usleep(20_000)
-    }
-    return condition()
 }
 
 @Suite(.serialized) struct TransportTests {
@@ -133,7 +124,7 @@ func eventually(_ seconds: Double = 5, _ condition: () -> Bool) -> Bool {
     }
 }
 
-/// A tiny lock-protected box for handing results from a loop queue to the test thread.
+/// A tiny lock-protected box for handing results from a loop thread to the test thread.
 final class Mutex2<T>: @unchecked Sendable {
     private var value: T
     private let lock = NSLockish()

@@ -84,7 +84,7 @@ struct RequestOutcome: Equatable, CustomStringConvertible {
     }
 
     /// The error answer the server writes must read back, through our own client parser, as the
-    /// same status with the SPEC section 3 JSON body naming the same code and message.
+    /// same status with the JSON error body (Docs/security.md) naming the same code and message.
     private func checkErrorResponse(_ error: HTTPError) {
         var client = HTTPResponseParser()
         client.append(HTTPResponse.error(error).encode(keepAlive: false))

@@ -7,8 +7,8 @@ import Synchronization
 /// The table is bounded: at most `maxTrackedKeys` keys are remembered; when a new key arrives at
 /// the cap, the key touched least recently is forgotten (it starts again with a full bucket if it
 /// returns). A key not in the table has a full bucket, so nothing is stored for a key that has
-/// only been looked at. Thread-safe: all state sits behind one `Mutex` (loops and Dispatch queues
-/// call in); the clock is injected so tests can move time by hand.
+/// only been looked at. Thread-safe: all state sits behind one `Mutex` (loop threads, the store
+/// queue and command-runner threads call in); the clock is injected so tests can move time by hand.
 package final class AddressRateLimiter: Sendable {
     /// Why a key may not spend now: seconds until it has a whole token again (at least 1).
     package struct Limited: Sendable, Equatable {

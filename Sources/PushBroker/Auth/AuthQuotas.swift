@@ -53,7 +53,7 @@ package final class AuthQuotas: Sendable {
     package func refuseAttempt(from source: String) -> HTTPError? {
         guard let limiter = failedAuth, let limited = limiter.check(source) else { return nil }
         refused(.failedAuth, source: source, limit: limiter.perMinute)
-        return Self.tooManyRequests(code: "too_many_failed_authentications",
+        return HTTPError.tooManyFailedAuthentications(
             message: "Too many failed authentications from this address; retry in \(limited.retryAfterSeconds) s.",
             retryAfter: limited.retryAfterSeconds)
     }
@@ -77,15 +77,15 @@ package final class AuthQuotas: Sendable {
     package func spawnRefusal(for source: String) -> HTTPError {
         refused(.verifierSpawns, source: source, limit: verifierSpawns?.perMinute ?? 0)
         let seconds = verifierSpawns?.check(source)?.retryAfterSeconds ?? 1
-        return Self.tooManyRequests(code: "too_many_token_checks",
+        return HTTPError.tooManyTokenChecks(
             message: "Too many unknown tokens to verify from this address; retry in \(seconds) s.", retryAfter: seconds)
     }
 
-    /// A slot for one more session of `userId`, or the 429 to answer when the user is at the cap.
-    package func reserveSession(for userId: String, source: String) -> Result<UserSessionQuota.Slot, HTTPError> {
-        if let slot = sessions.reserve(userId) { return .success(slot) }
+    /// A reservation for one more session of `userId`, or the 429 to answer when the user is at the cap.
+    package func reserveSession(for userId: String, source: String) -> Result<UserSessionQuota.Reservation, HTTPError> {
+        if let reservation = sessions.reserve(userId) { return .success(reservation) }
         refused(.sessionsPerUser, source: source, limit: sessions.maxPerUser, user: userId)
-        return .failure(Self.tooManyRequests(code: "too_many_sessions",
+        return .failure(HTTPError.tooManySessions(
             message: "This user already has \(sessions.maxPerUser) open sessions (limits.maxSessionsPerUser); close one first.",
             retryAfter: nil))
     }
@@ -93,10 +93,6 @@ package final class AuthQuotas: Sendable {
     /// Refusals so far, every quota together (for tests).
     package var refusalCount: Int { refusals.load(ordering: .relaxed) }
 
-    package static func tooManyRequests(code: String, message: String, retryAfter: Int?) -> HTTPError {
-        HTTPError(status: 429, code: code, message: message,
-                  headers: retryAfter.map { [("Retry-After", "\($0)")] } ?? [], closeConnection: true)
-    }
 
     private func refused(_ quota: Quota, source: String, limit: Int, user: String? = nil) {
         refusals.add(1, ordering: .relaxed)
@@ -106,5 +102,22 @@ package final class AuthQuotas: Sendable {
                                          "suppressed": "\(suppressed)"]
         if let user { metadata["user"] = "\(user)" }
         log.warning("authentication quota reached", metadata: metadata)
+    }
+}
+
+/// The `429` answers of the authentication quotas (Docs/security.md, "Authentication quotas").
+extension HTTPError {
+    package static func tooManyFailedAuthentications(message: String, retryAfter: Int?) -> HTTPError {
+        tooManyRequests("too_many_failed_authentications", message, retryAfter)
+    }
+    package static func tooManyTokenChecks(message: String, retryAfter: Int?) -> HTTPError {
+        tooManyRequests("too_many_token_checks", message, retryAfter)
+    }
+    package static func tooManySessions(message: String, retryAfter: Int?) -> HTTPError {
+        tooManyRequests("too_many_sessions", message, retryAfter)
+    }
+    private static func tooManyRequests(_ code: String, _ message: String, _ retryAfter: Int?) -> HTTPError {
+        HTTPError(status: 429, code: code, message: message,
+                  headers: retryAfter.map { [("Retry-After", "\($0)")] } ?? [], closeConnection: true)
     }
 }

@@ -6,7 +6,7 @@ import PushStore
 import PushTransport
 import Synchronization
 
-/// Decides who may open a WAMP session (SPEC sections 5.1 and 9).
+/// Decides who may open a WAMP session (Docs/security.md, "Routes" and "Authentication quotas").
 ///
 /// Hot path: a verified token is cached (hash → owner, activity, expiry) behind a mutex, so a
 /// reconnecting browser is admitted on its loop without touching the disk. A miss is looked up
@@ -66,7 +66,7 @@ package final class TokenAuthenticator: Sendable {
     package static func strip(_ s: String) -> String { TokenStore.strip(s) }
 
     /// The handshake: the token must belong to `userId`. `completion` runs on the caller's thread
-    /// on a cache hit, otherwise on the store queue or a verifier queue. `source` is the
+    /// on a cache hit, otherwise on the store queue or a command-runner thread. `source` is the
     /// `SourceAddressKey` the quotas count under (nil: no quotas apply).
     package func authenticate(token rawToken: String, userId rawUser: String, source: String? = nil,
                       completion: @escaping @Sendable (Outcome) -> Void) {
@@ -199,7 +199,7 @@ package final class TokenAuthenticator: Sendable {
                         completion(.serverFailure(.refused(Self.unavailable)))
                     case .spawnRefused:
                         let refusal = source.flatMap { quotas?.spawnRefusal(for: $0) }
-                            ?? AuthQuotas.tooManyRequests(code: "too_many_token_checks", message: "Too many unknown tokens to verify.", retryAfter: 1)
+                            ?? HTTPError.tooManyTokenChecks(message: "Too many unknown tokens to verify.", retryAfter: 1)
                         completion(.outcome(.refused(refusal)))
                     }
                 }

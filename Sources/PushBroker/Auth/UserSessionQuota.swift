@@ -2,9 +2,9 @@ import Synchronization
 
 /// Open WAMP sessions per user, across every event loop (`limits.maxSessionsPerUser`).
 ///
-/// A slot is reserved when the upgrade is decided (before the 101) and travels with the session;
+/// A reservation is taken when the upgrade is decided (before the 101) and travels with the session;
 /// it is given back when the session closes, or, if the session never opened (the connection
-/// died between the decision and the 101), when the slot itself is released by ARC. So no close
+/// died between the decision and the 101), when the reservation itself is released by ARC. So no close
 /// path can leak a count. One `Mutex` over a map of users with at least one open session: a
 /// handshake or a close costs one lock, whichever loop it runs on.
 package final class UserSessionQuota: Sendable {
@@ -14,15 +14,15 @@ package final class UserSessionQuota: Sendable {
 
     package init(maxPerUser: Int) { self.maxPerUser = max(0, maxPerUser) }
 
-    /// A slot for one more session of `userId`, or nil when the user is at the cap.
-    package func reserve(_ userId: String) -> Slot? {
+    /// A reservation for one more session of `userId`, or nil when the user is at the cap.
+    package func reserve(_ userId: String) -> Reservation? {
         let admitted = open.withLock { counts -> Bool in
             let current = counts[userId, default: 0]
             if maxPerUser > 0 && current >= maxPerUser { return false }
             counts[userId] = current + 1
             return true
         }
-        return admitted ? Slot(quota: self, userId: userId) : nil
+        return admitted ? Reservation(quota: self, userId: userId) : nil
     }
 
     /// Sessions `userId` holds now (for tests and diagnostics).
@@ -38,8 +38,8 @@ package final class UserSessionQuota: Sendable {
         }
     }
 
-    /// One reserved session; `release()` is idempotent and also runs when the slot is freed.
-    package final class Slot: Sendable {
+    /// One reserved session; `release()` is idempotent and also runs when the reservation is freed.
+    package final class Reservation: Sendable {
         package let userId: String
         private let quota: UserSessionQuota
         private let released = Atomic<Bool>(false)

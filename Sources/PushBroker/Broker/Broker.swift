@@ -4,7 +4,7 @@ import PushObservability
 import PushTransport
 import Synchronization
 
-/// Why a publish was refused (SPEC section 6: unknown category → 422).
+/// Why a publish was refused (an undeclared topic answers 422: Docs/troubleshooting.md).
 public enum PublishError: Error, Equatable {
     case undeclaredTopic(String)
     case invalid(String)
@@ -18,8 +18,9 @@ public enum PublishError: Error, Equatable {
 }
 
 /// Publishes events to subscribers on every loop. Holds no mutable state of its own: each loop's
-/// `LoopBroker` owns its sessions and index, and a publish visits each loop once with one
-/// `async` carrying frames that were encoded once, up front, on the publisher's queue.
+/// `LoopBroker` owns its sessions and index, and a publish visits each loop once (publishes
+/// that arrive together share one loop task) carrying frames that were encoded once, up front,
+/// on the publisher's thread.
 package final class Broker: Sendable {
     package let categories: Categories
     package let stats: BrokerStats
@@ -35,7 +36,7 @@ package final class Broker: Sendable {
 
     package func loopBroker(for loop: EventLoop) -> LoopBroker { loopBrokers[loop.index] }
 
-    /// Validates a publish and encodes its frames (SPEC sections 6 and 8).
+    /// Validates a publish and encodes its frames (Docs/protocol.md, "Topics and the unified WhatsApp topic").
     package func prepare(topic: String, payload: JSONValue, userId: String? = nil,
                  exclude: Set<String> = [], eligible: Set<String>? = nil) throws(PublishError) -> Publication {
         guard let resolved = categories.resolve(topic) else { throw .undeclaredTopic(topic) }

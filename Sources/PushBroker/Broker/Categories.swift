@@ -1,5 +1,5 @@
 import PushConfig
-/// A topic URI mapped onto a declared category (SPEC section 8).
+/// A topic URI mapped onto a declared category (Docs/protocol.md, "Topics and the unified WhatsApp topic").
 package struct ResolvedTopic: Equatable, Sendable {
     package init(category: String, params: [String: String], chatId: String?, isWhatsApp: Bool) {
         self.category = category
@@ -19,7 +19,7 @@ package struct ResolvedTopic: Equatable, Sendable {
 /// Declared categories, in EspoCRM's `app > webSocket > categories` format, and the unified
 /// WhatsApp topic. Immutable after start-up.
 package final class Categories: Sendable {
-    package static let whatsApp = "WhatsApp"
+    package static let whatsApp = ServerConfig.whatsAppCategory
     /// The spelling the legacy backend published to: `whatsapp.message.<chatId>`.
     package static let legacyWhatsAppPrefix = "whatsapp.message."
 
@@ -93,7 +93,7 @@ package final class Categories: Sendable {
         return params
     }
 
-    /// Every spelling an event for `resolved` (published as `topic`) must reach, SPEC section 8:
+    /// Every spelling an event for `resolved` (published as `topic`) must reach (Docs/protocol.md):
     /// a WhatsApp event for chat X goes to `WhatsApp`, `WhatsApp.X` and `whatsapp.message.X`.
     package static func deliverySpellings(topic: String, resolved: ResolvedTopic, chatId: String?) -> [String] {
         guard resolved.isWhatsApp else { return [topic] }

@@ -3,8 +3,8 @@ import PushTransport
 import Synchronization
 
 /// The broker's state for ONE event loop: its sessions and their subscriptions.
-/// Confined to `loop.queue` (checked with `loop.assertOnLoop()`), so subscribe, unsubscribe and
-/// close never take a lock or hop queues; a publish visits each loop once.
+/// Confined to its loop's thread (checked with `loop.assertOnLoop()`), so subscribe, unsubscribe
+/// and close never take a lock or hop threads; a publish visits each loop once.
 package final class LoopBroker: @unchecked Sendable {
     package let loop: EventLoop
     private var index = TopicIndex()
@@ -171,20 +171,20 @@ package struct FanoutWalk {
 
     package mutating func send(_ frame: SharedBytes, to subscribers: [Subscriber]) {
         for subscriber in subscribers {
-            if subscriber.session.socket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
+            if subscriber.session.webSocket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
         }
     }
 
     package mutating func send(_ frame: SharedBytes, to subscribers: [Subscriber], where admits: (WAMPSession) -> Bool) {
         for subscriber in subscribers where admits(subscriber.session) {
-            if subscriber.session.socket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
+            if subscriber.session.webSocket.enqueue(frame) { reached += 1 } else { slow.append(subscriber.session) }
         }
     }
 
     consuming func finish() -> Int {
         // A session reached through two spellings of one event is listed once per spelling;
         // the first close ends it, so it is closed and counted once (no set on the hot path).
-        for session in slow where session.socket.isOpen { session.closeAsSlowConsumer() }
+        for session in slow where session.webSocket.isOpen { session.closeAsSlowConsumer() }
         return reached
     }
 }

@@ -7,8 +7,8 @@
 /// Loop-confined with its session.
 package struct SessionSubscriptions {
     /// The first subscription; never also a key of `rest`.
-    private var first: SubscriptionSlot?
-    private var rest: [String: SubscriptionSlot] = [:]
+    private var first: SubscriptionPosition?
+    private var rest: [String: SubscriptionPosition] = [:]
 
     package init() {}
 
@@ -22,33 +22,33 @@ package struct SessionSubscriptions {
         return all
     }
 
-    package subscript(uri: String) -> SubscriptionSlot? {
+    package subscript(uri: String) -> SubscriptionPosition? {
         if let first, first.topic.uri == uri { return first }
         return rest.isEmpty ? nil : rest[uri]
     }
 
-    /// Adds or replaces the entry for `slot.topic.uri`.
-    package mutating func set(_ slot: SubscriptionSlot) {
-        let uri = slot.topic.uri
+    /// Adds or replaces the entry for `entry.topic.uri`.
+    package mutating func set(_ entry: SubscriptionPosition) {
+        let uri = entry.topic.uri
         if let first, first.topic.uri == uri {
-            self.first = slot
+            self.first = entry
         } else if first == nil && (rest.isEmpty || rest[uri] == nil) {
-            first = slot
+            first = entry
         } else {
-            rest[uri] = slot
+            rest[uri] = entry
         }
     }
 
     /// Moves the entry for `uri` to a new place in its group (after a swap-remove).
-    package mutating func move(_ uri: String, toSlot slot: Int) {
+    package mutating func move(_ uri: String, toPosition position: Int) {
         if let first, first.topic.uri == uri {
-            self.first!.slot = slot
+            self.first!.position = position
         } else {
-            rest[uri]?.slot = slot
+            rest[uri]?.position = position
         }
     }
 
-    package mutating func remove(_ uri: String) -> SubscriptionSlot? {
+    package mutating func remove(_ uri: String) -> SubscriptionPosition? {
         if let first, first.topic.uri == uri {
             self.first = nil
             return first

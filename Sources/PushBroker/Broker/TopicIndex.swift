@@ -33,27 +33,27 @@ package final class Topic {
 }
 
 /// Where one session sits inside one topic, so unsubscribing is O(1).
-package struct SubscriptionSlot {
-    package init(topic: Topic, group: Int, slot: Int) {
+package struct SubscriptionPosition {
+    package init(topic: Topic, group: Int, position: Int) {
         self.topic = topic
         self.group = group
-        self.slot = slot
+        self.position = position
     }
 
     package let topic: Topic
     package let group: Int
-    package var slot: Int
+    package var position: Int
 }
 
 /// Topic URI → subscribers for the sessions of ONE loop, and (through each session's
 /// `subscriptions`) session → topics, so a close costs O(its own subscriptions).
-/// Loop-confined: no lock, because only its loop's queue ever touches it.
+/// Loop-confined: no lock, because only its loop's thread ever touches it.
 package struct TopicIndex {
     private(set) var topics: [String: Topic] = [:]
 
     package func topic(_ uri: String) -> Topic? { topics[uri] }
 
-    /// Returns false when the session already holds this subscription (a no-op, SPEC 5.4).
+    /// Returns false when the session already holds this subscription (a no-op: Docs/protocol.md, SUBSCRIBE).
     package mutating func subscribe(_ session: WAMPSession, uri: String, spelling: String) -> Bool {
         guard session.subscriptions[uri] == nil else { return false }
         let topic: Topic
@@ -63,7 +63,7 @@ package struct TopicIndex {
         }
         let group = topic.groupIndex(for: spelling)
         topic.groups[group].append(Subscriber(session: session))
-        session.subscriptions.set(SubscriptionSlot(topic: topic, group: group, slot: topic.groups[group].count - 1))
+        session.subscriptions.set(SubscriptionPosition(topic: topic, group: group, position: topic.groups[group].count - 1))
         return true
     }
 
@@ -73,8 +73,8 @@ package struct TopicIndex {
         let topic = entry.topic
         let last = topic.groups[entry.group].removeLast()
         if last.session !== session {
-            topic.groups[entry.group][entry.slot] = last
-            last.session.subscriptions.move(uri, toSlot: entry.slot)
+            topic.groups[entry.group][entry.position] = last
+            last.session.subscriptions.move(uri, toPosition: entry.position)
         }
         if topic.isEmpty { topics[uri] = nil }
         return true

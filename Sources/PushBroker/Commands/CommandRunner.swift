@@ -42,10 +42,11 @@ public final class CommandRunner: Sendable {
         package let completion: @Sendable (CommandResult) -> Void
     }
 
-    /// Slots and waiting jobs. Waiting jobs sit in one FIFO queue per fairness key (a user),
-    /// and a free slot takes the head of the next non-empty queue in turn (round robin), so one
-    /// key with a long backlog delays another key's job by at most one job per key ahead of it.
-    private struct Slots {
+    /// Commands running now and the jobs waiting for one of them to finish. Waiting jobs sit in
+    /// one FIFO queue per fairness key (a user), and a finished command's thread takes the head of
+    /// the next non-empty queue in turn (round robin), so one key with a long backlog delays
+    /// another key's job by at most one job per key ahead of it.
+    private struct RunQueue {
         package var running = 0
         package var waiting = 0
         package var queues: [String: [Job]] = [:]
@@ -81,11 +82,11 @@ public final class CommandRunner: Sendable {
     private let maxConcurrent: Int
     private let maxQueued: Int
     private let maxQueuedPerKey: Int
-    private let slots = Mutex(Slots())
+    private let runQueue = Mutex(RunQueue())
     private let spawner = ShellSpawner()
 
     /// Creates a runner allowing `maxConcurrent` (at least 1) processes at the same time,
-    /// `maxQueued` requests waiting for a slot, and at most `maxQueuedPerKey` of them with the
+    /// `maxQueued` requests waiting for a running command to finish, and at most `maxQueuedPerKey` of them with the
     /// same fairness key.
     public init(maxConcurrent: Int = 8, maxQueued: Int = 1_000, maxQueuedPerKey: Int = .max) {
         self.maxConcurrent = max(1, maxConcurrent)
@@ -100,7 +101,7 @@ public final class CommandRunner: Sendable {
                     completion: @escaping @Sendable (CommandResult) -> Void) {
         let job = Job(command: shellCommand, workingDirectory: workingDirectory, timeout: timeout, completion: completion)
         enum Admission { case start, queued, refused(String) }
-        let admission = slots.withLock { state -> Admission in
+        let admission = runQueue.withLock { state -> Admission in
             if state.running < maxConcurrent {
                 state.running += 1
                 return .start
@@ -131,7 +132,7 @@ public final class CommandRunner: Sendable {
     }
 
     /// How many commands are running now (for tests and diagnostics).
-    public var runningCount: Int { slots.withLock { $0.running } }
+    public var runningCount: Int { runQueue.withLock { $0.running } }
 
     private func startWorker(with first: Job) {
         let thread = Thread { [self] in
@@ -139,8 +140,8 @@ public final class CommandRunner: Sendable {
             while true {
                 let result = spawner.execute(command: job.command, workingDirectory: job.workingDirectory,
                                              timeout: job.timeout)
-                // Hand the slot on before the completion runs, so a slow completion delays no one.
-                let next = slots.withLock { state -> Job? in
+                // Hand the freed place on before the completion runs, so a slow completion delays no one.
+                let next = runQueue.withLock { state -> Job? in
                     if let next = state.popWaiting() { return next }
                     state.running -= 1
                     return nil

@@ -4,14 +4,14 @@ import PushHTTP
 import PushObservability
 import PushTransport
 
-/// One authenticated WAMP v1 session (SPEC section 5) on top of a WebSocket.
-/// Loop-confined: created, driven and closed on its connection's loop queue; references leave
+/// One authenticated WAMP v1 session (Docs/protocol.md, "WAMP v1") on top of a WebSocket.
+/// Loop-confined: created, driven and closed on its connection's loop thread; references leave
 /// the loop only to come back through `loop.execute` (hence the unchecked Sendable).
 package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let sessionId: String
     package let userId: String
     package let tokenHash: String
-    package let socket: WebSocketHandler
+    package let webSocket: WebSocketHandler
     /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
     package var subscriptions = SessionSubscriptions()
     /// Bounded by `limits.maxPrefixesPerSession` and `limits.maxTopicBytes`.
@@ -26,22 +26,22 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     /// a flood of them ends like any other cap breach (Docs/security.md). Never removed.
     private var undeclared: Set<Int> = []
     /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
-    private let sessionSlot: UserSessionQuota.Slot?
+    private let sessionReservation: UserSessionQuota.Reservation?
     /// Last, so its one byte does not pad to eight between wider fields.
     private var open = true
 
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 
-    package init(socket: WebSocketHandler, userId: String, tokenHash: String, sessionSlot: UserSessionQuota.Slot? = nil,
+    package init(webSocket: WebSocketHandler, userId: String, tokenHash: String, sessionReservation: UserSessionQuota.Reservation? = nil,
          services shared: WAMPServices.Shared) {
         self.sessionId = Self.makeSessionId()
-        self.sessionSlot = sessionSlot
-        self.socket = socket
+        self.sessionReservation = sessionReservation
+        self.webSocket = webSocket
         self.userId = userId
         self.tokenHash = tokenHash
         self.shared = shared
         self.prefixes = PrefixTable(maxPrefixes: shared.services.maxPrefixesPerSession, maxURIBytes: shared.services.maxTopicBytes)
-        self.loopBroker = shared.services.broker.loopBroker(for: socket.connection.loop)
+        self.loopBroker = shared.services.broker.loopBroker(for: webSocket.connection.loop)
     }
 
     /// 90 random bits as 15 URL-safe base64 characters: unguessable (exclude/eligible lists name
@@ -66,23 +66,23 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package static let sessionIdLength = 15
     private static let sessionIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    package func webSocketDidOpen(_ socket: WebSocketHandler) {
+    package func webSocketDidOpen(_ webSocket: WebSocketHandler) {
         loopBroker.add(self)
-        socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
+        webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
     }
 
-    package func webSocketDidClose(_ socket: WebSocketHandler) {
+    package func webSocketDidClose(_ webSocket: WebSocketHandler) {
         guard open else { return }
         open = false
         loopBroker.remove(self)
-        sessionSlot?.release()
+        sessionReservation?.release()
     }
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
         close(.unsupportedData, reason: "WAMP v1 messages are JSON text frames")
     }
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
         let message: WAMPClientMessage
         do { message = try WAMPCodec.decodeClientMessage(text) } catch {
             services.log.info("invalid WAMP message", metadata: ["session": "\(sessionId)", "reason": "\(error.message)"])
@@ -100,10 +100,10 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             }
         case .call(let callId, let procURI, let arguments) where procURI == TopicInfo.procedure:
             guard let topic = expand(arguments.first?.stringValue ?? "") else { return }
-            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
+            webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callResult(
                 callId: callId, result: TopicInfo.describe(topic, services.broker.categories))))
         case .call(let callId, _, _):
-            socket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
+            webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.callError(
                 callId: callId, errorURI: Self.callErrorURI, description: "You are not allowed to make calls")))
         case .subscribe(let topic):
             subscribe(topic)
@@ -164,7 +164,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
             return refuseUncheckable(queueFull: false, "too many access checks in flight (limit \(services.maxPendingChecksPerSession))")
         }
         // The access check runs a process: off the loop, then back onto it.
-        let loop = socket.connection.loop
+        let loop = webSocket.connection.loop
         pendingChecks += 1
         checker.decide(command: command, userId: userId, params: resolved.params) { [self] decision in
             loop.execute { [self] in
@@ -218,13 +218,13 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     }
 
     package func close(_ code: CloseCode, reason: String) {
-        socket.close(code, reason: reason)
+        webSocket.close(code, reason: reason)
     }
 
     package func closeAsSlowConsumer() {
         services.counters.slowConsumer()
-        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(socket.connection.queuedBytes)"])
-        socket.close(.policyViolation, reason: "slow consumer: send buffer full")
+        services.log.info("closing slow consumer", metadata: ["session": "\(sessionId)", "queued": "\(webSocket.connection.queuedBytes)"])
+        webSocket.close(.policyViolation, reason: "slow consumer: send buffer full")
     }
 }
 

@@ -2,7 +2,7 @@ import PushCodec
 import PushHTTP
 
 /// `GET /wss` and `GET /` with `Upgrade: websocket`: authenticate during the handshake (401/403,
-/// 429 from a quota; no upgrade), reserve one of the user's session slots, then answer 101 with
+/// 429 from a quota; no upgrade), reserve one of the user's sessions, then answer 101 with
 /// the `wamp` subprotocol when it was offered.
 package struct WAMPUpgradeRoute: UpgradeRoute {
     package init(authenticator: TokenAuthenticator, quotas: AuthQuotas, services: WAMPServices) {
@@ -31,16 +31,16 @@ package struct WAMPUpgradeRoute: UpgradeRoute {
                 switch quotas.reserveSession(for: userId, source: source) {
                 case .failure(let refusal):
                     decide(.reject(refusal))
-                case .success(let slot):
-                    // If the connection dies before the 101, this closure is dropped and the slot with it.
-                    decide(.accept(subprotocol: subprotocol, make: { socket in
-                        WAMPSession(socket: socket, userId: userId, tokenHash: tokenHash, sessionSlot: slot, services: services)
+                case .success(let reservation):
+                    // If the connection dies before the 101, this closure is dropped and the reservation with it.
+                    decide(.accept(subprotocol: subprotocol, make: { webSocket in
+                        WAMPSession(webSocket: webSocket, userId: userId, tokenHash: tokenHash, sessionReservation: reservation, services: services)
                     }))
                 }
             case .unauthorized(let message):
-                decide(.reject(HTTPError(status: 401, code: "unauthorized", message: message, closeConnection: true)))
+                decide(.reject(.unauthorized(message, closeConnection: true)))
             case .forbidden(let message):
-                decide(.reject(HTTPError(status: 403, code: "forbidden", message: message, closeConnection: true)))
+                decide(.reject(.forbidden(message, closeConnection: true)))
             case .refused(let refusal):
                 decide(.reject(refusal))
             }

@@ -1,4 +1,4 @@
-/// A request refused with an HTTP status. Rendered as the JSON error body of SPEC section 3:
+/// A request refused with an HTTP status. Rendered as the JSON error body (Docs/security.md):
 /// `{"error": "<code>", "message": "<one human sentence>"}`.
 public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     public var status: Int
@@ -41,5 +41,17 @@ public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     }
     public static func headerTooLarge(_ message: String) -> HTTPError {
         HTTPError(status: 431, code: "header_too_large", message: message, closeConnection: true)
+    }
+    /// `401`: no credentials, or ones that name nobody.
+    public static func unauthorized(_ message: String, headers: [(String, String)] = [], closeConnection: Bool = false) -> HTTPError {
+        HTTPError(status: 401, code: "unauthorized", message: message, headers: headers, closeConnection: closeConnection)
+    }
+    /// `403`: the caller is known (or refused by where it calls from) and may not do this.
+    public static func forbidden(_ message: String, closeConnection: Bool = false) -> HTTPError {
+        HTTPError(status: 403, code: "forbidden", message: message, closeConnection: closeConnection)
+    }
+    /// `426`: the request needs a (different) WebSocket upgrade; `headers` say which.
+    public static func upgradeRequired(_ message: String, headers: [(String, String)]) -> HTTPError {
+        HTTPError(status: 426, code: "upgrade_required", message: message, headers: headers)
     }
 }

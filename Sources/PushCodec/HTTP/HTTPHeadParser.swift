@@ -73,28 +73,19 @@ enum HTTPHeadParser {
 
     /// `field-name ":" OWS field-value OWS` (RFC 9112 §5); value decoded as UTF-8 (lossy for obs-text).
     static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (String, String) {
-        if let first = line.first, HTTPASCII.isWhitespace(first) {
-            throw .badRequest("The request uses obsolete line folding in its header block.")
+        do {
+            return try HTTPFieldSyntax.parseFieldLine(line)
+        } catch {
+            switch error {
+            case .obsoleteLineFolding: throw .badRequest("The request uses obsolete line folding in its header block.")
+            case .bareCR: throw bareCR()
+            case .noColon: throw .badRequest("A header line has no colon.")
+            case .emptyName: throw .badRequest("A header line has an empty field name.")
+            case .whitespaceBeforeColon: throw .badRequest("A header field name is followed by whitespace before the colon.")
+            case .nameNotToken: throw .badRequest("A header field name contains a character that is not allowed in a token.")
+            case .controlInValue: throw .badRequest("A header field value contains a control character.")
+            }
         }
-        if line.contains(HTTPASCII.cr) { throw bareCR() }
-        guard let colon = line.firstIndex(of: HTTPASCII.colon) else {
-            throw .badRequest("A header line has no colon.")
-        }
-        let name = line[line.startIndex..<colon]
-        guard !name.isEmpty else { throw .badRequest("A header line has an empty field name.") }
-        if let last = name.last, HTTPASCII.isWhitespace(last) {
-            throw .badRequest("A header field name is followed by whitespace before the colon.")
-        }
-        guard name.allSatisfy(HTTPASCII.isTokenChar) else {
-            throw .badRequest("A header field name contains a character that is not allowed in a token.")
-        }
-        var value = line[(colon + 1)...]
-        while let f = value.first, HTTPASCII.isWhitespace(f) { value.removeFirst() }
-        while let l = value.last, HTTPASCII.isWhitespace(l) { value.removeLast() }
-        guard !value.contains(where: HTTPASCII.isForbiddenInFieldValue) else {
-            throw .badRequest("A header field value contains a control character.")
-        }
-        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
     /// RFC 9112 §3.2: HTTP/1.1 needs exactly one Host; no version may send several.
@@ -129,24 +120,15 @@ enum HTTPHeadParser {
 
     /// Every Content-Length element (fields and comma lists) must be digits and all must agree.
     static func contentLength(_ headers: HTTPHeaders) throws(HTTPError) -> Int {
-        var result: Int?
-        for value in headers.all("Content-Length") {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let digits = element.trimmingSpaces()
-                guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-                    throw .badRequest("The Content-Length header is not a decimal number.")
-                }
-                guard let length = Int(digits) else {
-                    throw .badRequest("The Content-Length header is too large to be a valid length.")
-                }
-                if let result, result != length {
-                    throw .badRequest("The request has several different Content-Length values.")
-                }
-                result = length
+        do {
+            return try HTTPFieldSyntax.contentLength(headers)
+        } catch {
+            switch error {
+            case .notDecimal, .missing: throw .badRequest("The Content-Length header is not a decimal number.")
+            case .tooLarge: throw .badRequest("The Content-Length header is too large to be a valid length.")
+            case .conflicting: throw .badRequest("The request has several different Content-Length values.")
             }
         }
-        guard let result else { throw .badRequest("The Content-Length header is not a decimal number.") }
-        return result
     }
 
     /// Only `chunked` is implemented, and it must be the final coding (RFC 9112 §6.1).

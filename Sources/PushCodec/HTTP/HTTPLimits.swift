@@ -8,7 +8,7 @@ public struct HTTPLimits: Sendable, Equatable {
     /// Header field lines allowed in one head (and, separately, in a chunked trailer section). Over it: `431`.
     public var maxHeaderCount: Int
 
-    /// Creates limits; the defaults are the SPEC section 3 values.
+    /// Creates limits; the defaults are those Docs/security.md ("What a connection may cost") names.
     public init(maxHeaderBytes: Int = 16384, maxRequestBytes: Int = 1_048_576, maxHeaderCount: Int = 100) {
         self.maxHeaderBytes = maxHeaderBytes
         self.maxRequestBytes = maxRequestBytes

@@ -30,7 +30,7 @@ public struct HTTPResponse: Sendable, Equatable {
         HTTPResponse(status: status, headers: HTTPHeaders([("Content-Type", contentType)]), body: Array(body.utf8))
     }
 
-    /// The SPEC section 3 JSON error body `{"error":"<code>","message":"<message>"}`, with the error's
+    /// The JSON error body (Docs/security.md) `{"error":"<code>","message":"<message>"}`, with the error's
     /// extra headers and `Connection: close` when the error ends the connection.
     public static func error(_ e: HTTPError) -> HTTPResponse {
         let body = "{\"error\":\"\(HTTPJSONString.escape(e.code))\",\"message\":\"\(HTTPJSONString.escape(e.message))\"}"

@@ -56,10 +56,7 @@ public struct HTTPResponseParser: Sendable {
     private enum State: Sendable {
         case head
         case fixedBody(HTTPResponseHead, length: Int)
-        case chunkSizeLine(HTTPResponseHead)
-        case chunkData(HTTPResponseHead, remaining: Int)
-        case chunkDataEnd(HTTPResponseHead)
-        case trailers(HTTPResponseHead)
+        case chunkedBody(HTTPResponseHead)
         case untilClose(HTTPResponseHead)
         case upgraded
         case failed(HTTPError)
@@ -68,35 +65,35 @@ public struct HTTPResponseParser: Sendable {
     /// Longest status line plus header block accepted.
     static let maxHeadBytes = 65536
     static let maxHeaderCount = 256
-    static let maxChunkLineBytes = 4096
 
     /// Largest body (after de-chunking) accepted.
     public let maxBodyBytes: Int
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    private var input = HTTPInputBuffer(retainedCapacity: .max)
     private var state: State = .head
     private var blockScanner = HTTPLineBlockScanner()
-    private var body: [UInt8] = []
+    private var chunked: HTTPChunkedDecoder
 
     /// Creates a parser refusing bodies over `maxBodyBytes`.
     public init(maxBodyBytes: Int = 64 << 20) {
         self.maxBodyBytes = maxBodyBytes
+        // Trailer fields are limited by bytes only, like the head's byte limit.
+        chunked = HTTPChunkedDecoder(rules: HTTPChunkedDecoder.Rules(
+            maxBodyBytes: maxBodyBytes, maxSizeDigits: 15, maxTrailerBytes: Self.maxHeadBytes, maxTrailerCount: .max,
+            error: Self.chunkedBodyError, checkTrailerLine: { line throws(HTTPError) in _ = try Self.parseFieldLine(line) }))
     }
 
     /// Buffers bytes received from the server (ignored once the parser has failed).
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        guard prepareForAppend() else { return }
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// Buffers bytes received from the server (ignored once the parser has failed).
     public mutating func append(_ bytes: [UInt8]) {
-        guard prepareForAppend() else { return }
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// True when bytes are buffered that no returned response has consumed.
-    public var hasBufferedBytes: Bool { readIndex < buffer.count }
+    public var hasBufferedBytes: Bool { input.unreadCount > 0 }
 
     /// The next complete response, or nil when more bytes are needed (or after a `101`).
     /// `requestMethod` is the method of the request this response answers (HEAD responses have no body).
@@ -116,11 +113,9 @@ public struct HTTPResponseParser: Sendable {
     /// Returns and forgets the unconsumed bytes, e.g. WebSocket frames that arrived with a `101`.
     /// The parser starts over afterwards (unless it has failed).
     public mutating func takeBufferedBytes() -> [UInt8] {
-        let rest = Array(buffer[readIndex...])
-        buffer = []
-        readIndex = 0
+        let rest = input.takeUnread()
         blockScanner = HTTPLineBlockScanner()
-        body = []
+        chunked.reset()
         if case .failed = state { return rest }
         state = .head
         return rest
@@ -135,7 +130,8 @@ public struct HTTPResponseParser: Sendable {
             return try step(&self)
         } catch {
             state = .failed(error)
-            body = []
+            input.close()
+            chunked.reset()
             throw error
         }
     }
@@ -158,38 +154,19 @@ public struct HTTPResponseParser: Sendable {
                 switch try framing(head, requestMethod: requestMethod) {
                 case .none: return HTTPClientResponse(head: head)
                 case .length(let length): state = .fixedBody(head, length: length)
-                case .chunked: state = .chunkSizeLine(head)
+                case .chunked: state = .chunkedBody(head)
                 case .untilClose: state = .untilClose(head)
                 }
             case .fixedBody(let head, let length):
-                guard buffer.count - readIndex >= length else { return nil }
-                let bytes = Array(buffer[readIndex..<(readIndex + length)])
-                readIndex += length
+                guard let body = input.take(length) else { return nil }
                 state = .head
-                return HTTPClientResponse(head: head, body: bytes)
-            case .chunkSizeLine(let head):
-                guard let size = try parseChunkSizeLine() else { return nil }
-                state = size == 0 ? .trailers(head) : .chunkData(head, remaining: size)
-            case .chunkData(let head, let remaining):
-                let take = min(remaining, buffer.count - readIndex)
-                body.append(contentsOf: buffer[readIndex..<(readIndex + take)])
-                readIndex += take
-                guard take == remaining else {
-                    state = .chunkData(head, remaining: remaining - take)
-                    return nil
-                }
-                state = .chunkDataEnd(head)
-            case .chunkDataEnd(let head):
-                guard try consumeCRLF() else { return nil }
-                state = .chunkSizeLine(head)
-            case .trailers(let head):
-                guard try consumeTrailers() else { return nil }
-                let response = HTTPClientResponse(head: head, body: body)
-                body = []
+                return HTTPClientResponse(head: head, body: body)
+            case .chunkedBody(let head):
+                guard let body = try chunked.decode(&input) else { return nil }
                 state = .head
-                return response
+                return HTTPClientResponse(head: head, body: body)
             case .untilClose:
-                if buffer.count - readIndex > maxBodyBytes {
+                if input.unreadCount > maxBodyBytes {
                     throw .badResponse("The response body exceeds the limit of \(maxBodyBytes) bytes.")
                 }
                 return nil
@@ -205,13 +182,13 @@ public struct HTTPResponseParser: Sendable {
         case .upgraded, .failed:
             return nil
         case .untilClose(let head):
-            let response = HTTPClientResponse(head: head, body: Array(buffer[readIndex...]))
-            readIndex = buffer.count
+            let response = HTTPClientResponse(head: head, body: Array(input.bytes[input.readIndex...]))
+            input.readIndex = input.bytes.count
             state = .head
             return response
         case .fixedBody(_, let length):
-            throw .badResponse("The connection closed after \(buffer.count - readIndex) of \(length) body bytes.")
-        case .chunkSizeLine, .chunkData, .chunkDataEnd, .trailers:
+            throw .badResponse("The connection closed after \(input.unreadCount) of \(length) body bytes.")
+        case .chunkedBody:
             throw .badResponse("The connection closed in the middle of a chunked body.")
         }
     }
@@ -248,29 +225,23 @@ public struct HTTPResponseParser: Sendable {
     }
 
     private func contentLength(_ headers: HTTPHeaders) throws(HTTPError) -> Int {
-        var result: Int?
-        for value in headers.all("Content-Length") {
-            for element in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let digits = element.trimmingSpaces()
-                guard !digits.isEmpty, digits.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-                      let length = Int(digits) else {
-                    throw .badResponse("The response Content-Length '\(value)' is not a decimal number.")
-                }
-                if let result, result != length {
-                    throw .badResponse("The response has several different Content-Length values.")
-                }
-                result = length
+        do {
+            return try HTTPFieldSyntax.contentLength(headers)
+        } catch {
+            switch error {
+            case .notDecimal(let value), .tooLarge(let value):
+                throw .badResponse("The response Content-Length '\(value)' is not a decimal number.")
+            case .conflicting: throw .badResponse("The response has several different Content-Length values.")
+            case .missing: throw .badResponse("The response Content-Length is empty.")
             }
         }
-        guard let result else { throw .badResponse("The response Content-Length is empty.") }
-        return result
     }
 
     // MARK: - Head
 
     private mutating func parseHead() throws(HTTPError) -> HTTPResponseHead? {
         while true {
-            let progress = blockScanner.scan(buffer, blockStart: readIndex, byteLimit: Self.maxHeadBytes)
+            let progress = blockScanner.scan(input.bytes, blockStart: input.readIndex, byteLimit: Self.maxHeadBytes)
             if blockScanner.lines.count > Self.maxHeaderCount + 1 {
                 throw .badResponse("The response has more than \(Self.maxHeaderCount) header fields.")
             }
@@ -283,15 +254,15 @@ public struct HTTPResponseParser: Sendable {
                 let lines = blockScanner.lines
                 blockScanner = HTTPLineBlockScanner()
                 guard let first = lines.first else {
-                    readIndex += length // stray empty lines between responses are skipped
+                    input.readIndex += length // stray empty lines between responses are skipped
                     continue
                 }
-                var head = try Self.parseStatusLine(buffer[(readIndex + first.lowerBound)..<(readIndex + first.upperBound)])
+                var head = try Self.parseStatusLine(input.bytes[(input.readIndex + first.lowerBound)..<(input.readIndex + first.upperBound)])
                 for range in lines.dropFirst() {
-                    let (name, value) = try Self.parseFieldLine(buffer[(readIndex + range.lowerBound)..<(readIndex + range.upperBound)])
+                    let (name, value) = try Self.parseFieldLine(input.bytes[(input.readIndex + range.lowerBound)..<(input.readIndex + range.upperBound)])
                     head.headers.add(name, value)
                 }
-                readIndex += length
+                input.readIndex += length
                 return head
             }
         }
@@ -325,24 +296,18 @@ public struct HTTPResponseParser: Sendable {
 
     /// `field-name ":" OWS field-value OWS`; obsolete line folding is refused.
     static func parseFieldLine(_ line: ArraySlice<UInt8>) throws(HTTPError) -> (String, String) {
-        if let first = line.first, HTTPASCII.isWhitespace(first) {
-            throw .badResponse("The response uses obsolete line folding in its header block.")
+        do {
+            return try HTTPFieldSyntax.parseFieldLine(line)
+        } catch {
+            switch error {
+            case .obsoleteLineFolding: throw .badResponse("The response uses obsolete line folding in its header block.")
+            case .bareCR: throw .badResponse("A response header line contains a bare CR.")
+            case .noColon: throw .badResponse("A response header line has no colon.")
+            case .emptyName, .whitespaceBeforeColon, .nameNotToken:
+                throw .badResponse("A response header field name is empty or not a token.")
+            case .controlInValue(let name): throw .badResponse("The response header '\(name)' contains a control character.")
+            }
         }
-        if line.contains(HTTPASCII.cr) { throw .badResponse("A response header line contains a bare CR.") }
-        guard let colon = line.firstIndex(of: HTTPASCII.colon) else {
-            throw .badResponse("A response header line has no colon.")
-        }
-        let name = line[line.startIndex..<colon]
-        guard !name.isEmpty, name.allSatisfy(HTTPASCII.isTokenChar) else {
-            throw .badResponse("A response header field name is empty or not a token.")
-        }
-        var value = line[(colon + 1)...]
-        while let f = value.first, HTTPASCII.isWhitespace(f) { value.removeFirst() }
-        while let l = value.last, HTTPASCII.isWhitespace(l) { value.removeLast() }
-        guard !value.contains(where: HTTPASCII.isForbiddenInFieldValue) else {
-            throw .badResponse("The response header '\(String(decoding: name, as: UTF8.self))' contains a control character.")
-        }
-        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
     private static func digit(_ c: UInt8) -> Int? {
@@ -351,83 +316,18 @@ public struct HTTPResponseParser: Sendable {
 
     // MARK: - Chunked body
 
-    /// `chunk-size [ chunk-ext ] CRLF`, extensions ignored. Returns nil until the line is complete.
-    private mutating func parseChunkSizeLine() throws(HTTPError) -> Int? {
-        let available = buffer.count - readIndex
-        let window = buffer[readIndex..<(readIndex + min(available, Self.maxChunkLineBytes))]
-        guard let lf = window.firstIndex(of: HTTPASCII.lf) else {
-            if available >= Self.maxChunkLineBytes {
-                throw .badResponse("A chunk size line is longer than \(Self.maxChunkLineBytes) bytes.")
-            }
-            return nil
+    /// How a malformed or oversized chunked body is reported (always `502 bad_response`).
+    private static func chunkedBodyError(_ failure: HTTPChunkedDecoder.Failure) -> HTTPError {
+        switch failure {
+        case .sizeLineTooLong(let limit): .badResponse("A chunk size line is longer than \(limit) bytes.")
+        case .bareCR: .badResponse("A chunk size line contains a bare CR.")
+        case .tooManySizeDigits(let limit): .badResponse("A chunk size has more than \(limit) hex digits.")
+        case .noSize: .badResponse("A chunk size line does not start with a hex number.")
+        case .junkAfterSize: .badResponse("A chunk size line has unexpected characters after the size.")
+        case .bodyTooLarge(let limit): .badResponse("The chunked response body exceeds the limit of \(limit) bytes.")
+        case .missingDataCRLF: .badResponse("A chunk's data is not followed by CRLF.")
+        case .tooManyTrailers(let limit): .badResponse("The response has more than \(limit) trailer fields.")
+        case .trailersTooLarge(let limit): .badResponse("The response trailer section exceeds \(limit) bytes.")
         }
-        var line = buffer[readIndex..<lf]
-        if line.last == HTTPASCII.cr { line.removeLast() }
-        var size = 0
-        var digits = 0
-        for byte in line {
-            guard let value = HTTPASCII.hexValue(byte) else { break }
-            digits += 1
-            guard digits <= 15 else { throw .badResponse("A chunk size has more than 15 hex digits.") }
-            size = size << 4 | Int(value)
-        }
-        guard digits > 0 else { throw .badResponse("A chunk size line does not start with a hex number.") }
-        var rest = line.dropFirst(digits)
-        while let f = rest.first, HTTPASCII.isWhitespace(f) { rest.removeFirst() }
-        guard rest.isEmpty || rest.first == HTTPASCII.semicolon, !rest.contains(HTTPASCII.cr) else {
-            throw .badResponse("A chunk size line has unexpected characters after the size.")
-        }
-        guard size <= maxBodyBytes - body.count else {
-            throw .badResponse("The chunked response body exceeds the limit of \(maxBodyBytes) bytes.")
-        }
-        readIndex = lf + 1
-        return size
-    }
-
-    /// The CRLF (or bare LF) after each chunk's data.
-    private mutating func consumeCRLF() throws(HTTPError) -> Bool {
-        let available = buffer.count - readIndex
-        guard available >= 1 else { return false }
-        if buffer[readIndex] == HTTPASCII.lf {
-            readIndex += 1
-            return true
-        }
-        guard buffer[readIndex] == HTTPASCII.cr else { throw .badResponse("A chunk's data is not followed by CRLF.") }
-        guard available >= 2 else { return false }
-        guard buffer[readIndex + 1] == HTTPASCII.lf else { throw .badResponse("A chunk's data is not followed by CRLF.") }
-        readIndex += 2
-        return true
-    }
-
-    /// Trailer fields are validated like header fields, then dropped.
-    private mutating func consumeTrailers() throws(HTTPError) -> Bool {
-        switch blockScanner.scan(buffer, blockStart: readIndex, byteLimit: Self.maxHeadBytes) {
-        case .needMore:
-            return false
-        case .overLimit:
-            throw .badResponse("The response trailer section exceeds \(Self.maxHeadBytes) bytes.")
-        case .complete(let length):
-            for range in blockScanner.lines {
-                _ = try Self.parseFieldLine(buffer[(readIndex + range.lowerBound)..<(readIndex + range.upperBound)])
-            }
-            blockScanner = HTTPLineBlockScanner()
-            readIndex += length
-            return true
-        }
-    }
-
-    // MARK: - Buffer
-
-    /// Drops consumed bytes once they are most of the buffer, keeping appends amortised linear.
-    private mutating func prepareForAppend() -> Bool {
-        if case .failed = state { return false }
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex >= 4096 && readIndex * 2 >= buffer.count {
-            buffer.removeSubrange(0..<readIndex)
-            readIndex = 0
-        }
-        return true
     }
 }

@@ -53,7 +53,7 @@ public enum WAMPCodec {
             if let excludeMe = elements[3].boolValue {
                 return .publish(topic: topicURI, event: event, options: .excludeMe(excludeMe))
             }
-            // AutobahnJS sends a bare exclude list in the 4th slot when eligible is omitted.
+            // AutobahnJS sends a bare exclude list as the 4th element when eligible is omitted.
             guard elements[3].arrayValue != nil else { throw WAMPError("PUBLISH excludeMe must be a boolean") }
             let exclude = try sessionIds(elements[3], list: "exclude")
             return .publish(topic: topicURI, event: event, options: .lists(exclude: exclude, eligible: nil))

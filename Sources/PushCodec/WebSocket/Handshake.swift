@@ -49,9 +49,8 @@ public enum WebSocketHandshake {
         }
         let versions = headers.all("Sec-WebSocket-Version")
         guard versions.count == 1, versions[0].trimmingSpaces() == "13" else {
-            return .failure(HTTPError(status: 426, code: "upgrade_required",
-                                      message: "Only WebSocket version 13 is supported.",
-                                      headers: [("Sec-WebSocket-Version", "13")]))
+            return .failure(.upgradeRequired("Only WebSocket version 13 is supported.",
+                                             headers: [("Sec-WebSocket-Version", "13")]))
         }
         let keys = headers.all("Sec-WebSocket-Key")
         guard keys.count == 1 else {

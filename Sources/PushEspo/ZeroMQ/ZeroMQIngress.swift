@@ -2,6 +2,7 @@ import CZeroMQ
 import Dispatch
 import Foundation
 import Logging
+import PushObservability
 import Synchronization
 
 /// The receiving end of EspoCRM's ZeroMQ hand-over: a PULL socket bound at a DSN, read on its
@@ -48,7 +49,7 @@ public final class ZeroMQIngress: Sendable {
     private let observe: (@Sendable (String) -> Void)?
     private let log: Logger
     private let outcomeCounts = OutcomeCounts()
-    private let throttle: DropLogThrottle
+    private let throttle: LogThrottle
 
     private let stopping = Atomic<Bool>(false)
     /// `started` guards against a second start; `bound` is what libzmq reported after the bind,
@@ -72,7 +73,7 @@ public final class ZeroMQIngress: Sendable {
         self.handler = handler
         self.observe = observe
         self.log = logger
-        self.throttle = DropLogThrottle(interval: 1, clock: clock)
+        self.throttle = LogThrottle(interval: 1, clock: clock)
     }
 
     /// Binds and starts the receive thread; returns once the bind succeeded, or throws its one-line reason.

@@ -37,37 +37,3 @@ final class OutcomeCounts: Sendable {
 
     var snapshot: [String: Int] { counts.withLock { $0 } }
 }
-
-/// Lets at most one log line per label through per `interval` seconds; the lines held back are
-/// counted and reported with the next one. Labels are bounded by `OutcomeCounts`, so is this table.
-/// Thread-safe behind a `Mutex`; the clock is injectable for tests.
-final class DropLogThrottle: Sendable {
-    private struct Slot {
-        var lastLine: Double
-        var suppressed: Int
-    }
-
-    let interval: Double
-    private let clock: @Sendable () -> Double
-    private let slots = Mutex<[String: Slot]>([:])
-
-    init(interval: Double = 1, clock: @escaping @Sendable () -> Double) {
-        self.interval = interval
-        self.clock = clock
-    }
-
-    /// Nil: stay quiet. Otherwise log now, mentioning how many lines were held back since the last one.
-    func admit(_ label: String) -> Int? {
-        let now = clock()
-        return slots.withLock { slots -> Int? in
-            if var slot = slots[label], now - slot.lastLine < interval {
-                slot.suppressed += 1
-                slots[label] = slot
-                return nil
-            }
-            let suppressed = slots[label]?.suppressed ?? 0
-            slots[label] = Slot(lastLine: now, suppressed: 0)
-            return suppressed
-        }
-    }
-}

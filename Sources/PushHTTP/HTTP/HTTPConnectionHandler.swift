@@ -13,7 +13,7 @@ import PushTransport
 /// stops costing memory at the high watermark.
 package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
     /// One pipelined request waiting for its answer; answers leave in request order.
-    private final class Slot: @unchecked Sendable { // written only on the loop
+    private final class PendingResponse: @unchecked Sendable { // written only on the loop
         package var response: HTTPResponse?
         package let keepAlive: Bool
         package init(keepAlive: Bool) { self.keepAlive = keepAlive }
@@ -31,7 +31,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     private let context: ServerContext
     private var parser: HTTPParser
-    private var inFlight: [Slot] = []
+    private var inFlight: [PendingResponse] = []
     /// An upgrade request parsed behind unanswered requests: it starts once they are answered.
     private var pendingUpgrade: HTTPRequest?
     private var upgrading = false
@@ -132,9 +132,9 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
                 request = next
             } catch {
                 context.counters.httpRejected(status: error.status)
-                let slot = Slot(keepAlive: false)
-                slot.response = .error(error)
-                inFlight.append(slot)
+                let pending = PendingResponse(keepAlive: false)
+                pending.response = .error(error)
+                inFlight.append(pending)
                 stopParsing = true
                 break
             }
@@ -142,15 +142,15 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
                 pendingUpgrade = request
                 break
             }
-            let slot = Slot(keepAlive: request.head.keepAlive)
-            inFlight.append(slot)
-            if !slot.keepAlive { stopParsing = true }
+            let pending = PendingResponse(keepAlive: request.head.keepAlive)
+            inFlight.append(pending)
+            if !pending.keepAlive { stopParsing = true }
             // Answers computed on the loop (a publish) are written in the same turn, before the
-            // fan-out it caused; answers from other queues hop back.
+            // fan-out it caused; answers from other threads hop back.
             context.router.handle(request, from: connection) { [self] response in
-                connection.loop.executeSoon { [self] in
+                connection.loop.executeNowIfOnLoop { [self] in
                     guard connection.state == .open else { return }
-                    slot.response = response
+                    pending.response = response
                     sendReadyResponses(connection)
                 }
             }
@@ -258,14 +258,14 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
             connection.sendReply(SharedBytes(WebSocketHandshake.switchingProtocolsResponse(accept: accept, subprotocol: subprotocol)))
             context.counters.handshake(.accepted)
             connection.flushesFirst = false // from now on a subscriber: flushed with the fan-out
-            let socket = WebSocketHandler(connection: connection, context: context)
-            connection.handler = socket
-            socket.session = makeSession(socket)
-            socket.session?.webSocketDidOpen(socket)
+            let webSocket = WebSocketHandler(connection: connection, context: context)
+            connection.handler = webSocket
+            webSocket.session = makeSession(webSocket)
+            webSocket.session?.webSocketDidOpen(webSocket)
             // Bytes the client sent right behind its upgrade request belong to the frame decoder.
             var leftover = parser.takeBufferedBytes()
             if !leftover.isEmpty, connection.state == .open {
-                leftover.withUnsafeMutableBytes { socket.connection(connection, didRead: $0) }
+                leftover.withUnsafeMutableBytes { webSocket.connection(connection, didRead: $0) }
             }
         }
     }

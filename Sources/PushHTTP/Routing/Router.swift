@@ -16,7 +16,7 @@ package struct RequestContext: Sendable {
 
 package typealias Respond = @Sendable (HTTPResponse) -> Void
 
-/// A plain HTTP door. `respond` may be called from any queue, exactly once.
+/// A plain HTTP door. `respond` may be called from any thread, exactly once.
 package protocol HTTPRoute: Sendable {
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond)
     /// The router refused the request (its `RouteAccess` was not met); the route never ran.
@@ -24,7 +24,7 @@ package protocol HTTPRoute: Sendable {
     func refused(_ request: HTTPRequest, _ error: HTTPError)
 }
 
-/// A WebSocket door. `decide` may be called from any queue, exactly once.
+/// A WebSocket door. `decide` may be called from any thread, exactly once.
 package protocol UpgradeRoute: Sendable {
     func decide(_ request: HTTPRequest, _ upgrade: WebSocketHandshake.UpgradeRequest, _ context: RequestContext,
                 _ decide: @escaping @Sendable (UpgradeDecision) -> Void)
@@ -34,7 +34,7 @@ extension HTTPRoute {
     package func refused(_ request: HTTPRequest, _ error: HTTPError) {}
 }
 
-/// Maps method + path to a door (SPEC section 3), and lets a request through only when the
+/// Maps method + path to a route (Docs/security.md, "Routes"), and lets a request through only when the
 /// door's declared `RouteAccess` is met: `policy` is consulted here, for every route, before
 /// the route runs. Built once at start-up, then read-only.
 package final class Router: Sendable {

@@ -2,15 +2,15 @@ import PushCodec
 
 /// `/echo`: sends every message back unchanged (for conformance suites such as Autobahn).
 package final class EchoSession: WebSocketSession {
-    package func webSocketDidOpen(_ socket: WebSocketHandler) {}
+    package func webSocketDidOpen(_ webSocket: WebSocketHandler) {}
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
-        socket.send(FrameEncoder.serverFrame(.text, payload: text))
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveText text: UnsafeRawBufferPointer) {
+        webSocket.send(FrameEncoder.serverFrame(.text, payload: text))
     }
 
-    package func webSocket(_ socket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
-        socket.send(FrameEncoder.serverFrame(.binary, payload: data))
+    package func webSocket(_ webSocket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
+        webSocket.send(FrameEncoder.serverFrame(.binary, payload: data))
     }
 
-    package func webSocketDidClose(_ socket: WebSocketHandler) {}
+    package func webSocketDidClose(_ webSocket: WebSocketHandler) {}
 }

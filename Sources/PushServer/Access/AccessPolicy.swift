@@ -6,7 +6,7 @@ import PushTransport
 /// The one place that decides whether a request may reach its route (`RouteAccess`), and who
 /// is calling (`Principal`). Immutable after start-up. `completion` runs on the caller's thread
 /// for every rule except a user token the cache does not hold (then on the store queue or a
-/// verifier queue, as `TokenAuthenticator` says), so backend routes still run on their loop.
+/// command-runner thread, as `TokenAuthenticator` says), so backend routes still run on their loop.
 struct AccessPolicy: RouteAuthorizer {
     let publishSecret: String?
     let webhookSecret: String?
@@ -35,19 +35,19 @@ struct AccessPolicy: RouteAuthorizer {
 
     // MARK: Rules
 
-    /// SPEC section 6: with a secret, `Bearer <secret>` (missing → 401, wrong → 403); without
+    /// Docs/security.md, "Routes": with a secret, `Bearer <secret>` (missing → 401, wrong → 403); without
     /// one, a trusted loopback peer (others → 403).
     private func backend(_ headers: HTTPHeaders, _ peer: SocketAddress?) -> Result<Principal, HTTPError> {
         guard let publishSecret else {
             if LoopbackTrust.isTrusted(peer: peer, headers: headers) { return .success(.backend) }
-            return .failure(HTTPError(status: 403, code: "forbidden",
-                message: LoopbackTrust.refusal(peer: peer, headers: headers, remedy: "configure a publishSecret and send it as Authorization: Bearer <publishSecret>")))
+            return .failure(.forbidden(
+                LoopbackTrust.refusal(peer: peer, headers: headers, remedy: "configure a publishSecret and send it as Authorization: Bearer <publishSecret>")))
         }
         guard let presented = UserCredentials.bearer(headers) else {
-            return .failure(Self.unauthorized("Send Authorization: Bearer <publishSecret>."))
+            return .failure(Self.bearerChallenge("Send Authorization: Bearer <publishSecret>."))
         }
         guard Self.matches(presented, publishSecret) else {
-            return .failure(HTTPError(status: 403, code: "forbidden", message: "The bearer secret is wrong."))
+            return .failure(.forbidden("The bearer secret is wrong."))
         }
         return .success(.backend)
     }
@@ -56,12 +56,12 @@ struct AccessPolicy: RouteAuthorizer {
         let headers = request.head.headers
         guard let webhookSecret else {
             if LoopbackTrust.isTrusted(peer: peer, headers: headers) { return .success(.webhookSender) }
-            return .failure(HTTPError(status: 403, code: "forbidden",
-                message: LoopbackTrust.refusal(peer: peer, headers: headers, remedy: "configure whatsapp.webhookSecret to accept webhooks from elsewhere")))
+            return .failure(.forbidden(
+                LoopbackTrust.refusal(peer: peer, headers: headers, remedy: "configure whatsapp.webhookSecret to accept webhooks from elsewhere")))
         }
         guard WebhookVerifier.verify(headers: headers, body: request.body, secret: webhookSecret) else {
-            return .failure(HTTPError(status: 401, code: "unauthorized",
-                message: "The webhook sender could not be verified (x-api-key or X-Webhook-Hmac)."))
+            return .failure(.unauthorized(
+                "The webhook sender could not be verified (x-api-key or X-Webhook-Hmac)."))
         }
         return .success(.webhookSender)
     }
@@ -69,14 +69,14 @@ struct AccessPolicy: RouteAuthorizer {
     /// `source` is the caller's address key, charged for failed authentications (AuthQuotas).
     private func user(_ headers: HTTPHeaders, source: String?, _ completion: @escaping Completion) {
         guard let token = UserCredentials.token(from: headers) else {
-            return completion(.failure(Self.unauthorized("Send Authorization: Bearer <token> or Espo-Authorization: base64(username:token).")))
+            return completion(.failure(Self.bearerChallenge("Send Authorization: Bearer <token> or Espo-Authorization: base64(username:token).")))
         }
         let adminUsers = self.adminUsers
         authenticator.authenticateOwner(token: token, source: source) { outcome in
             switch outcome {
             case .admitted(let userId, _): completion(.success(.user(id: userId, isAdmin: adminUsers.contains(userId))))
-            case .unauthorized(let m): completion(.failure(HTTPError(status: 401, code: "unauthorized", message: m)))
-            case .forbidden(let m): completion(.failure(HTTPError(status: 403, code: "forbidden", message: m)))
+            case .unauthorized(let m): completion(.failure(.unauthorized(m)))
+            case .forbidden(let m): completion(.failure(.forbidden(m)))
             case .refused(let refusal): completion(.failure(refusal))
             }
         }
@@ -91,26 +91,27 @@ struct AccessPolicy: RouteAuthorizer {
         }
         guard UserCredentials.token(from: headers) != nil else {
             guard publishSecret == nil else {
-                return completion(.failure(Self.unauthorized(
+                return completion(.failure(Self.bearerChallenge(
                     "Send Authorization: Bearer <publishSecret>, or the token of a user listed in auth.adminUsers.")))
             }
             if LoopbackTrust.isTrusted(peer: peer, headers: headers) { return completion(.success(.backend)) }
-            return completion(.failure(Self.unauthorized(LoopbackTrust.refusal(peer: peer, headers: headers,
+            return completion(.failure(Self.bearerChallenge(LoopbackTrust.refusal(peer: peer, headers: headers,
                 remedy: "send the token of a user listed in auth.adminUsers, or configure a publishSecret"))))
         }
         user(headers, source: SourceAddressKey.key(peer: peer, headers: headers)) { result in
             switch result {
             case .success(.user(let id, isAdmin: false)):
-                completion(.failure(HTTPError(status: 403, code: "forbidden",
-                    message: "This action needs an admin: user \(id) is not listed in auth.adminUsers.")))
+                completion(.failure(.forbidden(
+                    "This action needs an admin: user \(id) is not listed in auth.adminUsers.")))
             default:
                 completion(result)
             }
         }
     }
 
-    private static func unauthorized(_ message: String) -> HTTPError {
-        HTTPError(status: 401, code: "unauthorized", message: message, headers: [("WWW-Authenticate", "Bearer")])
+    /// `401` with the bearer challenge.
+    private static func bearerChallenge(_ message: String) -> HTTPError {
+        .unauthorized(message, headers: [("WWW-Authenticate", "Bearer")])
     }
 
     /// Compares digests, so the time depends on neither the secret's bytes nor its length.

@@ -21,7 +21,7 @@ enum HealthRoute {
                 if let suppressed = throttle.admit("health_check") {
                     log.error("health check: the database is not writable", metadata: ["error": "\(error)", "suppressed": "\(suppressed)"])
                 }
-                respond(.error(HTTPError(status: 503, code: "store_unavailable", message: "The database is not writable.")))
+                respond(.error(.storeUnavailable("The database is not writable.")))
             }
         }
     }

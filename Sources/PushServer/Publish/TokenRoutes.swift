@@ -11,22 +11,22 @@ struct CreateTokenRoute: HTTPRoute {
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
-            return respond(.error(HTTPError(status: 400, code: "invalid_json", message: "Send a JSON object {\"userId\", \"token\"?, \"expiresAt\"?}.")))
+            return respond(.error(.invalidJSON("Send a JSON object {\"userId\", \"token\"?, \"expiresAt\"?}.")))
         }
         guard let rawUser = o["userId"]?.stringValue, !TokenStore.strip(rawUser).isEmpty else {
-            return respond(.error(HTTPError(status: 400, code: "missing_user", message: "userId must be a non-empty string of [A-Za-z0-9-].")))
+            return respond(.error(.missingUser("userId must be a non-empty string of [A-Za-z0-9-].")))
         }
         var token: String?
         if let t = o["token"], !t.isNull {
             guard let s = t.stringValue, !s.isEmpty, TokenStore.strip(s) == s else {
-                return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "token must be a non-empty string of [A-Za-z0-9-].")))
+                return respond(.error(.invalidToken("token must be a non-empty string of [A-Za-z0-9-].")))
             }
             token = s
         }
         var expiresAt: Int64?
         if let e = o["expiresAt"], !e.isNull {
             guard let n = e.int64Value, n > 0 else {
-                return respond(.error(HTTPError(status: 400, code: "invalid_expiry", message: "expiresAt must be unix seconds.")))
+                return respond(.error(.invalidExpiry("expiresAt must be unix seconds.")))
             }
             expiresAt = n
         }
@@ -41,9 +41,9 @@ struct CreateTokenRoute: HTTPRoute {
                 body.set("expiresAt", expiry.map { .number(JSONNumber($0)) } ?? .null)
                 respond(.json(201, JSONValue.object(body)))
             case .failure(TokenStoreError.duplicateToken):
-                respond(.error(HTTPError(status: 409, code: "token_exists", message: "This token is already registered.")))
+                respond(.error(.tokenExists("This token is already registered.")))
             case .failure(let error):
-                respond(.error(HTTPError(status: 500, code: "store_error", message: "The token could not be stored: \(error).")))
+                respond(.error(.storeError("The token could not be stored: \(error).")))
             }
         }
     }
@@ -61,7 +61,7 @@ struct RevokeTokenRoute: HTTPRoute {
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         let token = String(request.head.path.dropFirst(Self.prefix.count))
         guard !token.isEmpty, TokenStore.strip(token) == token else {
-            return respond(.error(HTTPError(status: 400, code: "invalid_token", message: "Name the token: DELETE /internal/tokens/<token>.")))
+            return respond(.error(.invalidToken("Name the token: DELETE /internal/tokens/<token>.")))
         }
         let hash = TokenStore.hash(token)
         let onRevoked = self.onRevoked
@@ -72,20 +72,38 @@ struct RevokeTokenRoute: HTTPRoute {
                 respond(.json(200, JSONValue.object(["revoked": .bool(true)])))
             case .success(false):
                 guard let cluster else {
-                    return respond(.error(HTTPError(status: 404, code: "unknown_token", message: "No active token matches.")))
+                    return respond(.error(.unknownToken("No active token matches.")))
                 }
                 cluster.revokeShared(tokenHash: hash) { revoked in
                     switch revoked {
                     case true?: respond(.json(200, JSONValue.object(["revoked": .bool(true)])))
-                    case false?: respond(.error(HTTPError(status: 404, code: "unknown_token", message: "No active token matches.")))
+                    case false?: respond(.error(.unknownToken("No active token matches.")))
                     case nil:
-                        respond(.error(HTTPError(status: 503, code: "cluster_unavailable",
-                                                 message: "The token is not in this node's table and the cluster's table cannot be reached.")))
+                        respond(.error(.clusterUnavailable(
+                            "The token is not in this node's table and the cluster's table cannot be reached.")))
                     }
                 }
             case .failure(let error):
-                respond(.error(HTTPError(status: 500, code: "store_error", message: "The token could not be revoked: \(error).")))
+                respond(.error(.storeError("The token could not be revoked: \(error).")))
             }
         }
+    }
+}
+
+/// Codes only the token routes answer with.
+extension HTTPError {
+    /// `400`: no usable `userId`.
+    fileprivate static func missingUser(_ message: String) -> HTTPError { HTTPError(status: 400, code: "missing_user", message: message) }
+    /// `400`: a token that is empty or not of `[A-Za-z0-9-]`.
+    fileprivate static func invalidToken(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_token", message: message) }
+    /// `400`: `expiresAt` is not unix seconds.
+    fileprivate static func invalidExpiry(_ message: String) -> HTTPError { HTTPError(status: 400, code: "invalid_expiry", message: message) }
+    /// `409`: the token is registered already.
+    fileprivate static func tokenExists(_ message: String) -> HTTPError { HTTPError(status: 409, code: "token_exists", message: message) }
+    /// `404`: no active token to revoke.
+    fileprivate static func unknownToken(_ message: String) -> HTTPError { HTTPError(status: 404, code: "unknown_token", message: message) }
+    /// `503`: the token may be in the cluster's shared table, which cannot be reached.
+    fileprivate static func clusterUnavailable(_ message: String) -> HTTPError {
+        HTTPError(status: 503, code: "cluster_unavailable", message: message)
     }
 }

@@ -1,6 +1,5 @@
 import Dispatch
 import Foundation
-import PushStore
 
 /// The SQLite database and the serial queue that owns it. Every statement runs on `queue`,
 /// never on an event loop: loops hand work here and get the answer back on their own queue.

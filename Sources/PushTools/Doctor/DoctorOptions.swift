@@ -1,4 +1,5 @@
 import PushClient
+import PushConfig
 
 /// What `wamp-push doctor` checks and how.
 public struct DoctorOptions: Sendable {
@@ -22,7 +23,7 @@ public struct DoctorOptions: Sendable {
 
     /// Creates options with the defaults of the CLI.
     public init(url: String, user: String, token: String, insecure: Bool = false, caFile: String? = nil,
-                topic: String = "WhatsApp", publishURL: String? = nil, secret: String? = nil,
+                topic: String = ServerConfig.whatsAppCategory, publishURL: String? = nil, secret: String? = nil,
                 timeout: Double = 5, eventTimeout: Double = 1) {
         self.url = url
         self.user = user

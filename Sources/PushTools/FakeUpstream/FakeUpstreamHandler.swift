@@ -3,7 +3,7 @@ import PushServer
 import PushTransport
 
 /// One connection to the fake: parses requests in order and answers each from the shared state.
-/// Loop-confined like its connection (every call arrives on `connection.loop.queue`).
+/// Loop-confined like its connection (every call arrives on `connection.loop`'s thread).
 package final class FakeUpstreamHandler: ConnectionHandler, @unchecked Sendable {
     private let decide: @Sendable (HTTPRequest) -> FakeUpstreamAction
     private var parser = HTTPParser()

@@ -1,6 +1,6 @@
 import PushCodec
 
-/// Builds wwebjs Message JSON the way wwebjs-api serializes it (upstream-whatsapp-api.md 4.1).
+/// Builds wwebjs Message JSON the way wwebjs-api serializes it (as in Fixtures/whatsapp-upstream/fetch-messages.json).
 package enum FakeUpstreamMessages {
     /// The fake account's own number (`from` of what it sends, `to` of what it receives).
     package static let me = "491609876543@c.us"

@@ -226,7 +226,7 @@ package struct FakeUpstreamState {
 
 private extension String {
     /// Every occurrence of `target` replaced (no Foundation needed for this one use).
-    package func replacingAll(_ target: Character, _ replacement: String) -> String {
+    func replacingAll(_ target: Character, _ replacement: String) -> String {
         var out = ""
         for c in self { if c == target { out += replacement } else { out.append(c) } }
         return out

@@ -5,7 +5,7 @@ import PushCodec
 /// Posts a simulated incoming-message webhook to `url` every `interval` seconds, as wwebjs-api
 /// would for a chat partner writing in. One POST at a time on its own thread (the next starts
 /// only after the previous finished), so a slow receiver cannot pile up requests, and a blocking
-/// POST never holds a Dispatch worker the event loops need.
+/// POST never holds a shared Dispatch worker.
 ///
 /// Confinement: `client` and `sequence` are touched only on the pump thread; `stopped` is
 /// guarded by `condition`.

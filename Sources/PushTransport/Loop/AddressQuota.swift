@@ -1,6 +1,6 @@
 import Synchronization
 
-/// Open connections per source address, process-wide (SPEC: a per-client resource has a limit).
+/// Open connections per source address, process-wide (Docs/security.md, "What a connection may cost").
 /// An IPv4 peer counts by its address, an IPv6 peer by its /64 (one host usually owns a whole
 /// /64, so counting single IPv6 addresses would be no limit at all).
 ///
@@ -10,7 +10,7 @@ import Synchronization
 /// limit. Protected by a mutex: accepts on every loop reserve, closes on every loop release.
 public final class AddressQuota: Sendable {
     /// What a connection holds: nothing (unlimited or exempt) or one unit of an address's count.
-    public enum Slot: Sendable, Equatable {
+    public enum Reservation: Sendable, Equatable {
         case untracked
         case held(String)
     }
@@ -25,8 +25,8 @@ public final class AddressQuota: Sendable {
         self.exemptLoopback = exemptLoopback
     }
 
-    /// A slot for a new connection from `peer`, or nil when that address is at its limit.
-    func reserve(_ peer: SocketAddress?) -> Slot? {
+    /// A reservation for a new connection from `peer`, or nil when that address is at its limit.
+    func reserve(_ peer: SocketAddress?) -> Reservation? {
         guard limit > 0, let peer, !(exemptLoopback && peer.isLoopback) else { return .untracked }
         let key = peer.sourceKey
         let admitted = counts.withLock { table -> Bool in
@@ -38,8 +38,8 @@ public final class AddressQuota: Sendable {
         return admitted ? .held(key) : nil
     }
 
-    func release(_ slot: Slot) {
-        guard case .held(let key) = slot else { return }
+    func release(_ reservation: Reservation) {
+        guard case .held(let key) = reservation else { return }
         counts.withLock { table in
             let left = table[key, default: 1] - 1
             table[key] = left > 0 ? left : nil

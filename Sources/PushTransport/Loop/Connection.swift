@@ -32,7 +32,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         case .handshake, .busy, .idle, .established, .closing: return .open
         }
     }
-    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (SPEC section 4).
+    /// Deadlines and output limits; `sendBufferLimit` is the slow-consumer bound (Docs/protocol.md, "WebSocket").
     public var policy: ConnectionPolicy { traits.policy }
     /// Listener, policy and event sink, shared with the listener's other connections.
     private let traits: ConnectionTraits
@@ -43,12 +43,21 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     var unsentAtDrainMark = 0
     private let group: LoopGroup
     private var watchToken = -1
-    var loopSlot = -1
+    /// Where this connection sits in its loop's list (-1 when not registered); loop thread only.
+    var indexInLoop = -1
+    private var tls: TLSSession?
+    /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
+    private var tlsRetryLength = 0
+    var outbound = OutboundQueue()
+    var onEvent: (@Sendable (TransportEvent) -> Void)? { traits.onEvent }
+    /// The source-address reservation this connection holds (released on close).
+    let addressReservation: AddressQuota.Reservation
+
     // The small fields below are declared together: Swift lays stored properties out in
     // declaration order, so scattered flags would each pad to 8 bytes (Docs/benchmarks.md).
     let fd: Int32
-    /// The current phase; see `enter(_:)`. Handler phases (handshake to
-    /// closing) are the handler's to name; draining and lingering the connection's own.
+    /// The current phase; see `enter(_:)`. Handler phases (handshake to closing) are the
+    /// handler's to name; draining and lingering the connection's own.
     public internal(set) var phase: ConnectionPhase = .handshake
     /// Set once by `close()`; the phase is then the one the connection ended in.
     private var closed = false
@@ -77,23 +86,16 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// Request/response traffic (HTTP) is flushed before fan-out traffic in a loop turn.
     /// Set by the handler; loop thread only.
     public var flushesFirst = false
-    private var tls: TLSSession?
-    /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
-    private var tlsRetryLength = 0
-    var outbound = OutboundQueue()
-    var onEvent: (@Sendable (TransportEvent) -> Void)? { traits.onEvent }
-    /// The source-address slot this connection holds (released on close).
-    let addressSlot: AddressQuota.Slot
 
     convenience init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, listener: ListenerInfo,
-                     tls: TLSSession?, policy: ConnectionPolicy, addressSlot: AddressQuota.Slot = .untracked,
+                     tls: TLSSession?, policy: ConnectionPolicy, addressReservation: AddressQuota.Reservation = .untracked,
                      onEvent: (@Sendable (TransportEvent) -> Void)?) {
-        self.init(fd: fd, id: id, loop: loop, group: group, peer: peer, tls: tls, addressSlot: addressSlot,
+        self.init(fd: fd, id: id, loop: loop, group: group, peer: peer, tls: tls, addressReservation: addressReservation,
                   traits: ConnectionTraits(listener: listener, policy: policy, onEvent: onEvent))
     }
 
     init(fd: Int32, id: UInt64, loop: EventLoop, group: LoopGroup, peer: SocketAddress?, tls: TLSSession?,
-         addressSlot: AddressQuota.Slot = .untracked, traits: ConnectionTraits) {
+         addressReservation: AddressQuota.Reservation = .untracked, traits: ConnectionTraits) {
         self.fd = fd
         self.id = id
         self.loop = loop
@@ -102,7 +104,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         self.tls = tls
         self.tlsHandshaking = tls != nil
         self.traits = traits
-        self.addressSlot = addressSlot
+        self.addressReservation = addressReservation
         self.deadline = loop.now() + traits.policy.handshake
     }
 
@@ -370,7 +372,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         tls = nil
         Socket.close(fd)
         group.releaseConnection()
-        group.addressQuota.release(addressSlot)
+        group.addressQuota.release(addressReservation)
         let handler = self.handler
         self.handler = nil
         handler?.connectionDidClose(self)

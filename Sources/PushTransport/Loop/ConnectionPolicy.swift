@@ -44,7 +44,8 @@ public struct ConnectionPolicy: Sendable, Equatable {
     }
 }
 
-/// Where a connection is in its life; each phase has a deadline (SPEC: nothing waits forever).
+/// Where a connection is in its life; each phase has a deadline, so nothing waits
+/// forever (Docs/security.md, "What a connection may cost").
 /// The handler moves between the first five; `Connection` itself enters the last two.
 public enum ConnectionPhase: String, Sendable, Equatable, CaseIterable {
     /// TLS handshake and the request being received (first one, or a later keep-alive one).

@@ -57,10 +57,10 @@ public final class EventLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphoreBox()
 
-    /// Watchers by registration slot; the epoll token carries slot and generation, so an event
-    /// left over from a closed socket never reaches a newer watcher in the same slot.
+    /// Watchers by index; the epoll token carries index and generation, so an event left over
+    /// from a closed socket never reaches a newer watcher at the same index.
     private var watchers: [(watcher: LoopWatcher?, generation: UInt32)] = []
-    private var freeSlots: [Int] = []
+    private var freeWatcherIndices: [Int] = []
 
     private var connections: [Connection] = []
     /// Connections to flush at the end of this turn; `dirtyFirst` (request/response connections)
@@ -134,8 +134,8 @@ public final class EventLoop: @unchecked Sendable {
         precondition(isCurrent, "must run on event loop \(index)")
     }
 
-    /// Runs `body` on this loop: later in the current turn when called from the loop itself,
-    /// otherwise in the loop's next turn (waking it up). Returns false, running nothing, once
+    /// Runs `body` on this loop, never before returning: later in the current turn when called
+    /// from the loop itself, otherwise in the loop's next turn (waking it up). Returns false, running nothing, once
     /// the loop has shut down: running a loop-confined task on the caller's thread instead
     /// could race with another late caller.
     @discardableResult
@@ -166,8 +166,9 @@ public final class EventLoop: @unchecked Sendable {
         nextTurnTasks.append(body)
     }
 
-    /// Runs `body` now if on this (running) loop, otherwise on the loop; refused after shutdown.
-    public func executeSoon(_ body: @escaping @Sendable () -> Void) {
+    /// Runs `body` before returning when called on this (running) loop, otherwise as `execute`
+    /// does; refused after shutdown.
+    public func executeNowIfOnLoop(_ body: @escaping @Sendable () -> Void) {
         if threadID.load(ordering: .acquiring) == pthread_self() { body() } else { execute(body) }
     }
 
@@ -208,37 +209,37 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Watching sockets
 
-    /// Registers `fd` for input and output, edge-triggered; returns the token for `unwatch`.
+    /// Registers `fd` for input and output, edge-triggered; returns its index, the token for `unwatch`.
     func watch(_ fd: Int32, _ watcher: LoopWatcher) -> Int {
         assertOnLoop()
-        let slot: Int
-        if let free = freeSlots.popLast() {
-            slot = free
-            watchers[slot].watcher = watcher
+        let watcherIndex: Int
+        if let free = freeWatcherIndices.popLast() {
+            watcherIndex = free
+            watchers[watcherIndex].watcher = watcher
         } else {
-            slot = watchers.count
+            watcherIndex = watchers.count
             watchers.append((watcher, 0))
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        event.data.u64 = UInt64(watchers[slot].generation) << 32 | UInt64(slot)
+        event.data.u64 = UInt64(watchers[watcherIndex].generation) << 32 | UInt64(watcherIndex)
         if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
             // Only on exhaustion (ENOMEM/ENOSPC): the caller closes the socket.
-            watchers[slot].watcher = nil
-            freeSlots.append(slot)
+            watchers[watcherIndex].watcher = nil
+            freeWatcherIndices.append(watcherIndex)
             return -1
         }
-        return slot
+        return watcherIndex
     }
 
     /// Forgets a registration. The socket leaves the epoll set when it is closed (every socket
     /// here is CLOEXEC, so no child keeps it open); a stale event is dropped by generation.
-    func unwatch(_ slot: Int) {
+    func unwatch(_ watcherIndex: Int) {
         assertOnLoop()
-        guard slot >= 0, slot < watchers.count else { return }
-        watchers[slot].watcher = nil
-        watchers[slot].generation &+= 1
-        freeSlots.append(slot)
+        guard watcherIndex >= 0, watcherIndex < watchers.count else { return }
+        watchers[watcherIndex].watcher = nil
+        watchers[watcherIndex].generation &+= 1
+        freeWatcherIndices.append(watcherIndex)
     }
 
     // MARK: Connections
@@ -250,19 +251,19 @@ public final class EventLoop: @unchecked Sendable {
     public var allConnections: [Connection] { assertOnLoop(); return connections }
 
     func register(_ connection: Connection) {
-        connection.loopSlot = connections.count
+        connection.indexInLoop = connections.count
         connections.append(connection)
     }
 
     func unregister(_ connection: Connection) {
-        let slot = connection.loopSlot
-        guard slot >= 0, slot < connections.count, connections[slot] === connection else { return }
+        let position = connection.indexInLoop
+        guard position >= 0, position < connections.count, connections[position] === connection else { return }
         let last = connections.removeLast()
-        if slot < connections.count {
-            connections[slot] = last
-            last.loopSlot = slot
+        if position < connections.count {
+            connections[position] = last
+            last.indexInLoop = position
         }
-        connection.loopSlot = -1
+        connection.indexInLoop = -1
     }
 
     /// Queues `connection` for one flush at the end of this loop turn: every frame queued to it
@@ -325,16 +326,16 @@ public final class EventLoop: @unchecked Sendable {
             _ = Glibc.read(wakeFD, &value, 8)
             return
         }
-        let slot = Int(token & 0xFFFF_FFFF)
-        guard slot < watchers.count, watchers[slot].generation == UInt32(token >> 32),
-              let watcher = watchers[slot].watcher else { return }
+        let watcherIndex = Int(token & 0xFFFF_FFFF)
+        guard watcherIndex < watchers.count, watchers[watcherIndex].generation == UInt32(token >> 32),
+              let watcher = watchers[watcherIndex].watcher else { return }
         let flags = event.events
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
             watcher.loopReadable()
         }
-        // The watcher may have closed (and its slot been reused) while reading.
-        if flags & EPOLLOUT.rawValue != 0, watchers[slot].generation == UInt32(token >> 32),
-           let watcher = watchers[slot].watcher {
+        // The watcher may have closed (and its index been reused) while reading.
+        if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),
+           let watcher = watchers[watcherIndex].watcher {
             watcher.loopWritable()
         }
     }

@@ -100,13 +100,13 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
                     onEvent?(.connectionLimitReached(limit: group.maxConnections))
                     continue
                 }
-                guard let slot = group.addressQuota.reserve(peer) else {
+                guard let reservation = group.addressQuota.reserve(peer) else {
                     Socket.close(client)
                     group.releaseConnection()
                     onEvent?(.addressLimitReached(peer: peer?.description ?? "?", limit: group.addressQuota.limit))
                     continue
                 }
-                hand(client, peer: peer, slot: slot)
+                hand(client, peer: peer, reservation: reservation)
             case .wouldBlock:
                 return
             case .exhausted(let error):
@@ -150,7 +150,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    private func hand(_ fd: Int32, peer: SocketAddress?, slot: AddressQuota.Slot) {
+    private func hand(_ fd: Int32, peer: SocketAddress?, reservation: AddressQuota.Reservation) {
         let loop = group.next()
         let id = ids.wrappingAdd(1, ordering: .relaxed).oldValue
         let tlsContext = configuration.tls
@@ -165,13 +165,13 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
                 if session == nil {
                     Socket.close(fd)
                     group.releaseConnection()
-                    group.addressQuota.release(slot)
+                    group.addressQuota.release(reservation)
                     onEvent?(.tlsHandshakeFailed(peer: peer?.description ?? "?", reason: "could not create TLS session"))
                     return
                 }
             }
             let connection = Connection(fd: fd, id: id, loop: loop, group: group, peer: peer, tls: session,
-                                        addressSlot: slot, traits: traits)
+                                        addressReservation: reservation, traits: traits)
             connection.handler = makeHandler(connection)
             connection.start()
         }
@@ -181,7 +181,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
             // That loop has shut down (the server is stopping): nobody will serve this socket.
             Socket.close(fd)
             group.releaseConnection()
-            group.addressQuota.release(slot)
+            group.addressQuota.release(reservation)
         }
     }
 }

@@ -72,24 +72,24 @@ public struct SocketAddress: Sendable, Equatable, CustomStringConvertible {
         if let percent = host.firstIndex(of: "%") { host = host[..<percent] } // zone id: fe80::1%eth0
         if host.contains("."), let colon = host.firstIndex(of: ":"), host.lastIndex(of: ":") == colon { host = host[..<colon] }
         var v4 = in_addr()
-        if inet_pton(AF_INET, String(host), &v4) == 1 { return ntop(AF_INET, &v4) }
+        if inet_pton(AF_INET, String(host), &v4) == 1 { return ntop(AF_INET, withUnsafeBytes(of: v4) { Array($0) }) }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, String(host), &v6) == 1 else { return nil }
         var bytes = withUnsafeBytes(of: v6) { Array($0) }
         if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {
-            var mapped = in_addr()
-            withUnsafeMutableBytes(of: &mapped) { $0.copyBytes(from: bytes[12..<16]) }
-            return ntop(AF_INET, &mapped)
+            return ntop(AF_INET, Array(bytes[12..<16]))
         }
         for i in 8..<16 { bytes[i] = 0 }
-        var network = in6_addr()
-        withUnsafeMutableBytes(of: &network) { $0.copyBytes(from: bytes) }
-        return ntop(AF_INET6, &network).map { $0 + "/64" }
+        return ntop(AF_INET6, bytes).map { $0 + "/64" }
     }
 
-    private static func ntop<T>(_ family: Int32, _ address: inout T) -> String? {
+    /// `address`: the 4 or 16 bytes of an IPv4 or IPv6 address, network order.
+    private static func ntop(_ family: Int32, _ address: [UInt8]) -> String? {
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        guard inet_ntop(family, &address, &text, socklen_t(text.count)) != nil else { return nil }
+        let written = address.withUnsafeBytes { raw in
+            text.withUnsafeMutableBufferPointer { inet_ntop(family, raw.baseAddress, $0.baseAddress, socklen_t($0.count)) != nil }
+        }
+        guard written else { return nil }
         return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 

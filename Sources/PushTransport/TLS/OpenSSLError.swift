@@ -2,9 +2,9 @@ import COpenSSL
 
 /// Reads OpenSSL's thread-local error queue into text.
 ///
-/// OpenSSL keeps errors per thread, and every loop queue runs on pooled threads, so whoever
-/// causes an error must drain it: a leftover entry would be blamed on the next connection
-/// whose call happens to run on the same thread.
+/// OpenSSL keeps errors per thread, and one loop thread serves many connections (and the CLI's
+/// clients share threads too), so whoever causes an error must drain it: a leftover entry would
+/// be blamed on the next connection whose call happens to run on the same thread.
 enum OpenSSLError {
     /// Empties the queue and returns its entries as one line ("" when it was empty).
     static func drain() -> String {

@@ -10,7 +10,7 @@ import Darwin
 /// `@unchecked Sendable` because all configuration happens inside the factory methods, before the
 /// object escapes; afterwards the only call made on the `SSL_CTX` is `SSL_new`, which OpenSSL 3
 /// documents as thread-safe (the context is reference counted and its shared state is locked).
-/// So every loop queue may create sessions from one shared context at once.
+/// So every loop thread may create sessions from one shared context at once.
 public final class TLSContext: @unchecked Sendable {
     /// The underlying `SSL_CTX*`; exposed to the package for tests that need unusual settings.
     package let ctx: OpaquePointer

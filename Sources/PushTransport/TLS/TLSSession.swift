@@ -8,7 +8,7 @@ import Darwin
 /// One TLS connection: an `SSL*` that reads and writes its non-blocking socket directly.
 ///
 /// Not Sendable on purpose: an `SSL*` must never be used from two threads at once, so a session
-/// lives on its connection's serial loop queue and is only ever called from there.
+/// lives on its connection's loop thread and is only ever called from there.
 /// The socket stays owned by the caller; freeing the session does not close it.
 /// Writes use MSG_NOSIGNAL (see `NoSignalSocketBIO`), so a vanished peer never raises SIGPIPE.
 public final class TLSSession {
