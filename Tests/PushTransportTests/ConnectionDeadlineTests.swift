@@ -43,8 +43,10 @@ final class AmplifyHandler: ConnectionHandler, @unchecked Sendable { // counters
     func connectionDidClose(_ connection: Connection) {}
 }
 
-/// Every connection phase ends by its deadline, measured on a fake clock the test moves; ticks
-/// still come on real time (every 250 ms), hence the short real waits.
+/// Every connection phase ends by its deadline, measured on a fake clock the test moves; after
+/// each move the test ticks the loops itself (`LoopGroup.tickNow`), so "not before" is decided
+/// without waiting for the loops' own 250 ms ticker. Only the drain-progress test waits in real
+/// time: there the kernel must first see the peer's reads (and the drain test, its request).
 @Suite(.serialized) struct ConnectionDeadlineTests {
     static let tickWait: useconds_t = 700_000 // a bit more than two loop ticks
 
@@ -65,9 +67,10 @@ final class AmplifyHandler: ConnectionHandler, @unchecked Sendable { // counters
             #expect(try client.read(exactly: 1) == [1])
             let timeout = Double(ConnectionPolicy().timeout(phase)) / 1e9
             clock.advance(seconds: timeout - 0.5)
-            usleep(Self.tickWait)
+            group.tickNow()
             #expect(group.connectionCount == 1, "closed before its \(phase) deadline")
             clock.advance(seconds: 1)
+            group.tickNow()
             #expect(client.waitForClose())
             #expect(eventually { group.connectionCount == 0 })
         }
@@ -78,9 +81,10 @@ final class AmplifyHandler: ConnectionHandler, @unchecked Sendable { // counters
             let client = try BlockingClient(listener.boundAddress)
             #expect(eventually { group.connectionCount == 1 })
             clock.advance(seconds: 9.5)
-            usleep(Self.tickWait)
+            group.tickNow()
             #expect(group.connectionCount == 1)
             clock.advance(seconds: 1)
+            group.tickNow()
             #expect(client.waitForClose())
         }
     }
@@ -89,9 +93,11 @@ final class AmplifyHandler: ConnectionHandler, @unchecked Sendable { // counters
         try withListener({ _ in DrainHandler(total: 8 << 20) }) { clock, group, listener in
             let client = try BlockingClient(listener.boundAddress, receiveBuffer: 4096)
             try client.write([1])
-            usleep(Self.tickWait)
+            usleep(Self.tickWait) // for the byte to be read and the drain to start (I/O, not the ticker)
+            group.tickNow()
             #expect(group.connectionCount == 1, "the drain must wait for its deadline")
             clock.advance(seconds: 5.5)
+            group.tickNow()
             #expect(eventually { group.connectionCount == 0 })
         }
     }
@@ -122,9 +128,10 @@ final class AmplifyHandler: ConnectionHandler, @unchecked Sendable { // counters
             let client = try BlockingClient(listener.boundAddress)
             try client.write([1])
             #expect(client.readToEnd().isEmpty) // our write side shut: EOF, but we keep ours open
-            usleep(Self.tickWait)
+            group.tickNow()
             #expect(group.connectionCount == 1)
             clock.advance(seconds: 2.5)
+            group.tickNow()
             #expect(eventually { group.connectionCount == 0 })
         }
     }

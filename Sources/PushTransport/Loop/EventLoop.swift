@@ -375,6 +375,12 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// A tick outside the ticker's schedule (`LoopGroup.tickNow`). Loop thread only.
+    func tickNow() {
+        preconditionOnLoop()
+        tick(now: now())
+    }
+
     /// One clock per loop drives every connection's timeouts; no per-connection timer.
     private func tick(now: UInt64) {
         if !tickTasks.isEmpty {

@@ -55,6 +55,13 @@ public final class LoopGroup: Sendable {
         for loop in loops { loop.sync { body(loop) } }
     }
 
+    /// Runs one deadline tick on every loop now and waits for it: with a fake clock
+    /// (`init(clock:)`), a test moves the clock and then ticks, instead of sleeping until the
+    /// loops' own 250 ms ticker comes round. Never call from a loop thread.
+    public func tickNow() {
+        for loop in loops { loop.sync { loop.tickNow() } }
+    }
+
     /// Ends every loop thread (after the server closed its connections). Afterwards `execute`
     /// refuses tasks (late completions find their connections closed anyway).
     public func shutdown() {
