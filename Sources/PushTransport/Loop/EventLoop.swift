@@ -3,14 +3,6 @@ import Foundation
 import Glibc
 import Synchronization
 
-/// Something watched by a loop's epoll. Called on the loop thread only.
-protocol LoopWatcher: AnyObject {
-    /// Input, end of input or an error is pending (edge-triggered: read until EAGAIN).
-    func loopReadable()
-    /// The socket became writable again.
-    func loopWritable()
-}
-
 /// One thread, one epoll instance, one set of connections; one loop per core.
 ///
 /// A loop turn: wait for socket events, handle them, run the tasks queued for this loop,
@@ -396,23 +388,4 @@ public final class EventLoop: @unchecked Sendable {
             if i < connections.count && connections[i] === connection { i += 1 }
         }
     }
-}
-
-/// A semaphore usable from Swift 6 closures (DispatchSemaphore is Sendable; this names intent).
-final class DispatchSemaphoreBox: Sendable {
-    private let semaphore = DispatchSemaphore(value: 0)
-    func signal() { semaphore.signal() }
-    func wait() { semaphore.wait() }
-}
-
-/// Carries a value written by one thread and read by another after a semaphore hand-off.
-/// Owned by the loop thread inside `sync` until `done.signal()`, by the caller after its `wait()`.
-private final class ResultBox<T>: @unchecked Sendable {
-    var value: T?
-}
-
-/// Hands `sync`'s non-Sendable body to the loop: only the loop thread calls it, while the caller waits.
-private final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
