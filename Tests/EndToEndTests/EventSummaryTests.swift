@@ -21,6 +21,8 @@ import TestSupport
         #expect(answer.status == 200, "\(answer.bodyString())")
         let line = try #require(subscriber.waitForLine(containing: "EVENT WhatsApp:"), "\(subscriber.stdoutLines)")
         #expect(line.hasSuffix(#" EVENT WhatsApp: WhatsApp message, incoming from 491701234567@c.us: "Hallo, ist der Kurs noch frei? 🙂""#), "\(line)")
+        // The raw JSON is printed right after the summary; wait for it to be read too.
+        #expect(subscriber.waitForLine(containing: #"{"topicId":"WhatsApp","action":"message""#) != nil, "\(subscriber.stdoutLines)")
         let lines = subscriber.stdoutLines.filter { !$0.isEmpty }
         let index = try #require(lines.firstIndex(of: line))
         #expect(lines.count > index + 1 && lines[index + 1].hasPrefix(#"    {"topicId":"WhatsApp","action":"message""#), "\(lines)")
