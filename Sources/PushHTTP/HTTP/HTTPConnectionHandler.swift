@@ -12,13 +12,6 @@ import PushTransport
 /// while the connection's output is congested, so a client that pipelines and never reads
 /// stops costing memory at the high watermark.
 package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendable {
-    /// One pipelined request waiting for its answer; answers leave in request order.
-    private final class PendingResponse: @unchecked Sendable { // written only on the loop
-        package var response: HTTPResponse?
-        package let keepAlive: Bool
-        package init(keepAlive: Bool) { self.keepAlive = keepAlive }
-    }
-
     /// Requests answered concurrently per connection (pipelining); more wait unread.
     package static let maxInFlight = 64
     /// Requests one connection may start per loop turn; the rest wait for the next turn, so
@@ -31,34 +24,18 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     private let context: ServerContext
     private var parser: HTTPParser
-    private var inFlight: [PendingResponse] = []
-    /// An upgrade request parsed behind unanswered requests: it starts once they are answered.
-    private var pendingUpgrade: HTTPRequest?
-    private var upgrading = false
-    /// A request asked for `Connection: close` (or was malformed): parse nothing after it.
-    private var stopParsing = false
-    private var readingPaused = false
-    /// The loop turn `startedThisTurn` counts for; `yielded` while waiting for the next turn.
-    private var budgetTurn: UInt64 = 0
-    private var startedThisTurn = 0
-    private var yielded = false
-    /// Waiting for the peer to take its answers (checked again on each tick).
-    private var waitingForPeer = false
-    /// The peer half-closed: answer what it asked, then close (RFC 9112 §9.6).
-    private var inputEnded = false
-    /// The parser's last `next()` found no complete request, and no bytes came since.
-    private var parserDrained = false
+    /// The connection's stage (answers owed, upgrade, reading holds, turn budget); loop-confined.
+    private var state = HTTPPipelineState(maxInFlight: maxInFlight, maxRequestsPerTurn: maxRequestsPerTurn,
+                                          maxUntakenAnswerBytes: maxUntakenAnswerBytes)
 
     package init(context: ServerContext) {
         self.context = context
         self.parser = HTTPParser(limits: context.httpLimits)
     }
 
-    private var busy: Bool { !inFlight.isEmpty || upgrading || pendingUpgrade != nil }
-
     package func connection(_ connection: Connection, didRead bytes: UnsafeMutableRawBufferPointer) {
         parser.append(UnsafeRawBufferPointer(bytes))
-        parserDrained = false
+        state.bytesArrived()
         // The first byte of a keep-alive request starts its (handshake-long) arrival deadline.
         if connection.phase == .idle { connection.enter(.handshake) }
         processRequests(connection)
@@ -71,19 +48,25 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     package func connectionDidClose(_ connection: Connection) {}
 
     package func connectionTick(_ connection: Connection, now: UInt64) {
-        guard waitingForPeer, connection.unsentBytes <= Self.maxUntakenAnswerBytes / 2 else { return }
-        waitingForPeer = false
-        if !readingPaused && !yielded { connection.resumeReading() }
+        guard case .process(let resume) = state.tick(unsentBytes: connection.unsentBytes) else { return }
+        if resume { connection.resumeReading() }
         processRequests(connection)
     }
 
     /// Requests already received are answered (asynchronous ones too, like the webhook's
     /// commit); then the connection closes. A WebSocket upgrade needs the peer's input: over.
     package func connectionInputEnded(_ connection: Connection) -> Bool {
-        if upgrading || pendingUpgrade != nil { return false }
-        inputEnded = true
+        guard state.peerInputEnded() else { return false }
         processRequests(connection)
         return true
+    }
+
+    private func perform(_ reading: HTTPPipelineState.Reading?, _ connection: Connection) {
+        switch reading {
+        case .pause: connection.pauseReading()
+        case .resume: connection.resumeReading()
+        case nil: break
+        }
     }
 
     /// Set while `processRequests` runs: an answer computed inline calls back into it, and with
@@ -108,81 +91,60 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     private func processBufferedRequests(_ connection: Connection) {
-        if connection.loop.turn != budgetTurn {
-            budgetTurn = connection.loop.turn
-            startedThisTurn = 0
-        }
-        if !waitingForPeer && parser.hasBufferedBytes && connection.unsentBytes > Self.maxUntakenAnswerBytes {
-            waitingForPeer = true
-            connection.pauseReading()
-        }
-        while connection.state == .open && !stopParsing && !upgrading && pendingUpgrade == nil
-                && inFlight.count < Self.maxInFlight && !connection.isOutputCongested && !yielded && !waitingForPeer {
-            if startedThisTurn >= Self.maxRequestsPerTurn {
-                if parser.hasBufferedBytes { yieldTurn(connection) }
-                break
+        state.turnStarted(connection.loop.turn)
+        perform(state.checkPeer(bufferedBytes: parser.hasBufferedBytes, unsentBytes: connection.unsentBytes), connection)
+        parsing: while connection.state == .open {
+            switch state.nextStep(bufferedBytes: parser.hasBufferedBytes, outputCongested: connection.isOutputCongested) {
+            case .stop: break parsing
+            case .yieldTurn:
+                yieldTurn(connection)
+                break parsing
+            case .parse: break
             }
-            startedThisTurn += 1
             let request: HTTPRequest
             do {
                 guard let next = try parser.next() else {
-                    parserDrained = true
+                    state.parserDrained()
                     break
                 }
                 request = next
             } catch {
                 context.counters.httpRejected(status: error.status)
-                let pending = PendingResponse(keepAlive: false)
-                pending.response = .error(error)
-                inFlight.append(pending)
-                stopParsing = true
+                state.requestRejected(.error(error))
                 break
             }
             if WebSocketHandshake.isUpgradeRequest(request.head) {
-                pendingUpgrade = request
+                state.upgradeParsed(request)
                 break
             }
-            let pending = PendingResponse(keepAlive: request.head.keepAlive)
-            inFlight.append(pending)
-            if !pending.keepAlive { stopParsing = true }
+            let id = state.requestParsed(keepAlive: request.head.keepAlive)
             // Answers computed on the loop (a publish) are written in the same turn, before the
             // fan-out it caused; answers from other threads hop back.
             context.router.handle(request, from: connection) { [self] response in
                 connection.loop.executeNowIfOnLoop { [self] in
                     guard connection.state == .open else { return }
-                    pending.response = response
+                    state.answerReady(id, response)
                     sendReadyResponses(connection)
                 }
             }
         }
         // Backpressure: with the pipeline full (or an upgrade deciding), stop reading.
-        let shouldPause = inFlight.count >= Self.maxInFlight || pendingUpgrade != nil || upgrading
-        if shouldPause && !readingPaused {
-            readingPaused = true
-            connection.pauseReading()
-        }
-        if busy && connection.phase != .busy { connection.enter(.busy) }
+        perform(state.parseLoopEnded(), connection)
+        if state.busy && connection.phase != .busy { connection.enter(.busy) }
         sendReadyResponses(connection)
-        closeIfHalfClosedAndAnswered(connection)
-    }
-
-    /// After a half-close: once no answer is owed and no complete request is left, close
-    /// (queued answers are flushed first).
-    private func closeIfHalfClosedAndAnswered(_ connection: Connection) {
-        guard inputEnded, connection.state == .open, inFlight.isEmpty, !upgrading,
-              stopParsing || (parserDrained && pendingUpgrade == nil) else { return }
-        connection.closeAfterFlush()
+        // After a half-close, once no answer is owed and no complete request is left (queued
+        // answers are flushed first).
+        if state.shouldCloseAfterHalfClose && connection.state == .open { connection.closeAfterFlush() }
     }
 
     /// The turn's budget is spent with requests still buffered: read nothing more (the parser
     /// holds at most what was read so far) and go on in the next turn, after the others.
     private func yieldTurn(_ connection: Connection) {
-        yielded = true
         connection.pauseReading()
         connection.loop.executeNextTurn { [self] in
-            yielded = false
+            let reading = state.turnResumed()
             guard connection.state == .open, connection.handler === self else { return }
-            if !readingPaused && !waitingForPeer { connection.resumeReading() }
+            perform(reading, connection)
             processRequests(connection)
         }
     }
@@ -190,22 +152,19 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     /// Writes the answers that are ready at the head of the pipeline, in order.
     private func sendReadyResponses(_ connection: Connection) {
         var progressed = false
-        while connection.state == .open, let head = inFlight.first, let response = head.response {
-            inFlight.removeFirst()
+        while connection.state == .open, let next = state.nextAnswer() {
             progressed = true
-            respond(connection, response, keepAlive: head.keepAlive)
+            respond(connection, next.answer, keepAlive: next.keepAlive)
         }
-        guard connection.state == .open, progressed || inFlight.isEmpty else { return }
-        if inFlight.isEmpty, let upgradeRequest = pendingUpgrade {
-            pendingUpgrade = nil
-            if inputEnded { return connection.close() } // no input side left for a WebSocket
-            upgrade(connection, upgradeRequest)
-            return
+        guard connection.state == .open, progressed || state.inFlightCount == 0 else { return }
+        switch state.upgradeIfDue() {
+        case .close: return connection.close() // no input side left for a WebSocket
+        case .begin(let request, let pause):
+            if pause { connection.pauseReading() }
+            return upgrade(connection, request)
+        case nil: break
         }
-        if readingPaused && inFlight.count < Self.maxInFlight && !upgrading {
-            readingPaused = false
-            if !yielded && !waitingForPeer { connection.resumeReading() }
-        }
+        perform(state.answersSent(), connection)
         if progressed { processRequests(connection) }
     }
 
@@ -213,10 +172,9 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
         let closeAfter = !keepAlive || response.headers.containsToken("close", in: "Connection")
         connection.sendReply(SharedBytes(response.encode(keepAlive: !closeAfter)))
         if closeAfter {
-            stopParsing = true
-            inFlight.removeAll()
+            state.closing()
             connection.closeAfterFlush()
-        } else if !inFlight.isEmpty {
+        } else if state.inFlightCount > 0 {
             connection.enter(.busy) // progress: the next answer gets a fresh deadline
         } else {
             connection.enter(parser.hasBufferedBytes ? .handshake : .idle)
@@ -224,11 +182,6 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
     }
 
     private func upgrade(_ connection: Connection, _ request: HTTPRequest) {
-        upgrading = true
-        if !readingPaused {
-            readingPaused = true
-            connection.pauseReading()
-        }
         let upgradeRequest: WebSocketHandshake.UpgradeRequest
         switch WebSocketHandshake.validate(request.head) {
         case .success(let valid): upgradeRequest = valid
@@ -247,8 +200,7 @@ package final class HTTPConnectionHandler: ConnectionHandler, @unchecked Sendabl
 
     private func finishUpgrade(_ connection: Connection, _ request: HTTPRequest,
                                _ upgradeRequest: WebSocketHandshake.UpgradeRequest, _ decision: UpgradeDecision) {
-        readingPaused = false
-        connection.resumeReading()
+        perform(state.upgradeDecided(), connection)
         switch decision {
         case .reject(let error):
             context.counters.handshake(error.status == 401 ? .unauthorized : error.status == 403 ? .forbidden : .rejected)
