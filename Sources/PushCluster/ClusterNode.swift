@@ -114,13 +114,15 @@ package final class ClusterNode: ServerModule, @unchecked Sendable {
     package func registerRoutes(_ routes: Router.Builder) {}
 
     package func start() throws(StartupError) {
+        // The token sync first: its loop task must be in place before the commands connection
+        // can report "up" (on loopback that can happen in the same turn as the connect).
+        startTokenSync()
         loop.execute { [self] in
             subscriber.subscribe(busChannel)
             subscriber.subscribe(controlChannel)
             commands.start()
             subscriber.start()
         }
-        startTokenSync()
         log.info("cluster node started", metadata: ["url": "\(commands.configuration.url)", "bus": "\(busChannel)"])
     }
 

@@ -13,7 +13,9 @@ import Synchronization
 final class TokenSync: @unchecked Sendable {
     private unowned let node: ClusterNode
     private let inFlight = Atomic<Bool>(false)
-    private let wantsFullPush = Atomic<Bool>(false)
+    /// True from the start: the first push after start is the whole table, whenever the
+    /// connection came up (an "up" seen before this object existed must not skip it).
+    private let wantsFullPush = Atomic<Bool>(true)
     private let stopped = Atomic<Bool>(false)
     private let timer: DispatchSourceTimer
     static let batch = 500
