@@ -6,59 +6,8 @@ import Glibc
 import TestSupport
 #endif
 
-/// A `redis-server` for the cluster tests (Debian's package, installed by `make test`): loopback,
-/// a free port, persistence off; `kill()` is a crash and `start()` brings it back on the same port.
-final class RedisPeer: @unchecked Sendable {
-    static var binary: String? {
-        ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    let port: UInt16
-    let directory: String
-    private var process: Process?
-
-    init() throws {
-        directory = try makeTemporaryDirectory("wamp-push-redis-")
-        port = closedLoopbackPort()
-        try start()
-    }
-
-    var url: String { "redis://127.0.0.1:\(port)" }
-
-    /// Starts it and waits (at most 10 s) for its log to say it accepts connections.
-    func start() throws {
-        try? FileManager.default.removeItem(atPath: directory + "/redis.log")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary!)
-        process.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", directory, "--logfile", directory + "/redis.log", "--daemonize", "no"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        let deadline = Date().addingTimeInterval(10)
-        while Date() < deadline {
-            if ((try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? "").contains("Ready to accept connections") { return }
-            usleep(20_000)
-        }
-        kill()
-        throw E2EError.startup("redis-server did not start")
-    }
-
-    /// SIGKILL, waiting (at most 5 s) until it is gone.
-    func kill() {
-        guard let process else { return }
-        self.process = nil
-        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-    }
-
-    func stop() {
-        kill()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-}
+/// The cluster tests' `redis-server` (TestSupport): `kill()` is a crash, `start()` brings it back.
+typealias RedisPeer = RedisServerProcess
 
 /// One `wamp-push serve` of a cluster, as its own process.
 struct ClusterNodeProcess {

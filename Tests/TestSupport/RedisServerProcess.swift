@@ -1,26 +1,24 @@
 import Foundation
-import PushTransport
 #if canImport(Glibc)
 import Glibc
-import TestSupport
 #endif
 
 /// One `redis-server` (Debian's package, installed by `make test`) run by a test: loopback only,
 /// a free port, persistence off, its own directory; killed and removed by `stop()`.
 /// It can be killed and started again on the same port, as a Redis outage.
-final class RedisServerProcess: @unchecked Sendable {
-    static var binary: String? {
+public final class RedisServerProcess: @unchecked Sendable { // `process` is the test thread's
+    public static var binary: String? {
         ["/usr/bin/redis-server", "/usr/local/bin/redis-server"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
-    let port: UInt16
-    let directory: String
+    public let port: UInt16
+    public let directory: String
     private let arguments: [String]
     private var process: Process?
 
     /// `extra`: more configuration (e.g. `--requirepass x`). With `tls`, the port speaks TLS only.
-    init(extra: [String] = [], tls: (certificate: String, key: String)? = nil) throws {
-        directory = try Self.makeDirectory()
+    public init(extra: [String] = [], tls: (certificate: String, key: String)? = nil) throws {
+        directory = try makeTemporaryDirectory("wamp-push-redis-")
         port = closedLoopbackPort()
         var arguments = ["--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
                          "--logfile", directory + "/redis.log", "--daemonize", "no"]
@@ -35,7 +33,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server and waits (at most 10 s) until its log says it accepts connections.
-    func start() throws {
+    public func start() throws {
         precondition(process == nil, "already running")
         try? FileManager.default.removeItem(atPath: directory + "/redis.log")
         let process = Process()
@@ -56,7 +54,7 @@ final class RedisServerProcess: @unchecked Sendable {
     }
 
     /// SIGKILL, as a crash: no goodbye to clients. Waits (at most 5 s) until it is gone.
-    func kill() {
+    public func kill() {
         guard let process else { return }
         self.process = nil
         if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
@@ -64,22 +62,19 @@ final class RedisServerProcess: @unchecked Sendable {
         while process.isRunning && Date() < deadline { usleep(10_000) }
     }
 
-    func stop() {
+    public func stop() {
         kill()
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    var log: String { (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? "" }
+    /// `redis://127.0.0.1:<port>` (plain servers).
+    public var url: String { "redis://127.0.0.1:\(port)" }
 
-    private static func makeDirectory() throws -> String {
-        var template = Array("/tmp/wamp-push-redis-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw RedisTestFailure("mkdtemp failed") }
-        return String(cString: made)
-    }
+    public var log: String { (try? String(contentsOfFile: directory + "/redis.log", encoding: .utf8)) ?? "" }
 }
 
-struct RedisTestFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+/// Why a test's `redis-server` could not be used.
+public struct RedisTestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
-
