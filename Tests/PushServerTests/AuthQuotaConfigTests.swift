@@ -5,12 +5,7 @@ import Testing
 
 /// The configuration keys of the authentication quotas and the two command pools.
 @Suite struct AuthQuotaConfigTests {
-    func load(_ json: String) throws(ConfigError) -> ServerConfig {
-        var config = ServerConfig()
-        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
-        try ConfigLoader.validate(config)
-        return config
-    }
+    func load(_ json: String) throws(ConfigError) -> ServerConfig { try loadConfig(json) }
 
     @Test func defaults() {
         let config = ServerConfig()

@@ -5,12 +5,7 @@ import Testing
 
 /// `auth.adminUsers` (and `WAMP_PUSH_ADMIN_USERS`): strict like every other key.
 @Suite struct ConfigAdminUsersTests {
-    func load(_ json: String) throws(ConfigError) -> ServerConfig {
-        var config = ServerConfig()
-        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
-        try ConfigLoader.validate(config)
-        return config
-    }
+    func load(_ json: String) throws(ConfigError) -> ServerConfig { try loadConfig(json) }
 
     @Test func adminUsers_loadFromFileAndEnvironment() throws {
         #expect(ServerConfig().auth.adminUsers.isEmpty)

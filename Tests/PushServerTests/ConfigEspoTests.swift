@@ -6,11 +6,7 @@ import Testing
 /// `espo.zeroMQ` and the ZeroMQ limits: loaded from file and environment, refused with the key named.
 @Suite struct ConfigEspoTests {
     func load(_ json: String, environment: [String: String] = [:]) throws(ConfigError) -> ServerConfig {
-        var config = ServerConfig()
-        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
-        try ConfigLoader.apply(environment: environment, to: &config)
-        try ConfigLoader.validate(config)
-        return config
+        try loadConfig(json, environment: environment)
     }
 
     @Test func offByDefault() throws {

@@ -5,12 +5,7 @@ import PushTransport
 import Testing
 
 @Suite struct ConfigLoaderTests {
-    func load(_ json: String) throws(ConfigError) -> ServerConfig {
-        var config = ServerConfig()
-        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
-        try ConfigLoader.validate(config)
-        return config
-    }
+    func load(_ json: String) throws(ConfigError) -> ServerConfig { try loadConfig(json) }
 
     @Test func specExample_loads() throws {
         let config = try load("""

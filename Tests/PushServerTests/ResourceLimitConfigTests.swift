@@ -5,12 +5,7 @@ import Testing
 
 /// The keys of the resource limits (Docs/security.md): the descriptor reserve, topic length and CURIE prefixes.
 @Suite struct ResourceLimitConfigTests {
-    func load(_ json: String) throws(ConfigError) -> ServerConfig {
-        var config = ServerConfig()
-        try ConfigLoader.apply(json: try! JSONParser.parse(json), to: &config)
-        try ConfigLoader.validate(config)
-        return config
-    }
+    func load(_ json: String) throws(ConfigError) -> ServerConfig { try loadConfig(json) }
 
     @Test func defaults() {
         let limits = ServerConfig().limits
