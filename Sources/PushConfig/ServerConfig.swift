@@ -40,6 +40,9 @@ public struct ServerConfig: Sendable, Equatable {
         /// Output queued past the high watermark pauses reading a connection until it is back at the low one.
         public var outputHighWatermarkBytes = 262_144
         public var outputLowWatermarkBytes = 65_536
+        /// Unsent bytes the kernel may hold for one connection (TCP_NOTSENT_LOWAT); the rest
+        /// waits in our queue, where `sendBufferBytes` bounds it.
+        public var socketUnsentBytes = 131_072
         public var maxSubscriptionsPerSession = 256
         /// Descriptors kept back from connections for the store, command runners, upstream
         /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32 plus 4 per command
@@ -72,7 +75,7 @@ public struct ServerConfig: Sendable, Equatable {
                              idleSeconds: idleTimeoutSeconds, closingSeconds: closeTimeoutSeconds,
                              drainingSeconds: drainTimeoutSeconds, lingeringSeconds: lingerTimeoutSeconds,
                              highWatermark: outputHighWatermarkBytes, lowWatermark: outputLowWatermarkBytes,
-                             sendBufferLimit: sendBufferBytes)
+                             sendBufferLimit: sendBufferBytes, socketUnsentLimit: socketUnsentBytes)
         }
     }
 

@@ -12,6 +12,14 @@ import Testing
         #expect(limits.reservedDescriptors == 128)
         #expect(limits.maxTopicBytes == 1024)
         #expect(limits.maxPrefixesPerSession == 64)
+        #expect(limits.socketUnsentBytes == 131_072)
+        #expect(limits.connectionPolicy.socketUnsentLimit == 131_072)
+    }
+
+    @Test func socketUnsentBytes_loads_andReachesTheConnectionPolicy() throws {
+        let config = try load(#"{"limits":{"socketUnsentBytes":32768}}"#)
+        #expect(config.limits.socketUnsentBytes == 32768)
+        #expect(config.limits.connectionPolicy.socketUnsentLimit == 32768)
     }
 
     @Test func keysLoad_fromFileAndEnvironment() throws {
@@ -36,6 +44,9 @@ import Testing
         (#"{"limits":{"maxTopicBytes":"1k"}}"#, "limits.maxTopicBytes", "positive integer"),
         (#"{"limits":{"maxPrefixesPerSession":0}}"#, "limits.maxPrefixesPerSession", "positive integer"),
         (#"{"limits":{"maxPrefixesPerSession":-3}}"#, "limits.maxPrefixesPerSession", "positive integer"),
+        (#"{"limits":{"socketUnsentBytes":4095}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
+        (#"{"limits":{"socketUnsentBytes":16777217}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
+        (#"{"limits":{"socketUnsentBytes":0}}"#, "limits.socketUnsentBytes", "positive integer"),
     ])
     func invalidValue_namesTheKey(_ json: String, _ key: String, _ problem: String) {
         do {

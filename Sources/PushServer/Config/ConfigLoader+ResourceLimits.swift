@@ -1,14 +1,15 @@
 import PushCodec
 import PushConfig
 
-/// Resource limits: the descriptor reserve behind the connection cap, and the bounds on
+/// Resource limits: the descriptor reserve behind the connection cap, the kernel's unsent
+/// bytes per connection, and the bounds on
 /// what one WAMP session may keep (topic length, CURIE prefixes). Docs/security.md says what
 /// each refusal returns.
 extension ConfigLoader {
     /// `limits.<key>` in the config file; each a positive integer.
     static var resourceLimitKeys: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] { [
         ("reservedDescriptors", \.reservedDescriptors), ("maxTopicBytes", \.maxTopicBytes),
-        ("maxPrefixesPerSession", \.maxPrefixesPerSession),
+        ("maxPrefixesPerSession", \.maxPrefixesPerSession), ("socketUnsentBytes", \.socketUnsentBytes),
     ] }
 
     /// Reads those keys from the `limits` object of the config file.
@@ -24,6 +25,10 @@ extension ConfigLoader {
         32 + 4 * (config.auth.maxConcurrent + config.accessCheck.maxConcurrent)
     }
 
+    /// The kernel's share of a slow peer's cost (TCP_NOTSENT_LOWAT): below a few KiB every
+    /// burst would wait for the writable edge; above 16 MiB it stops being a bound.
+    static let socketUnsentRange = 4096...16_777_216
+
     /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
     static let minimumTopicBytes = 64
 
@@ -33,6 +38,10 @@ extension ConfigLoader {
         if l.reservedDescriptors < reserveNeeded {
             throw ConfigError("limits.reservedDescriptors", "must be at least \(reserveNeeded): 32, plus 4 for each command that may run "
                 + "at once (auth.maxConcurrent + accessCheck.maxConcurrent), or those run out of descriptors first (got \(l.reservedDescriptors))")
+        }
+        if !socketUnsentRange.contains(l.socketUnsentBytes) {
+            throw ConfigError("limits.socketUnsentBytes",
+                              "must be between \(socketUnsentRange.lowerBound) and \(socketUnsentRange.upperBound) (got \(l.socketUnsentBytes))")
         }
         if l.maxTopicBytes < minimumTopicBytes {
             throw ConfigError("limits.maxTopicBytes",

@@ -169,7 +169,7 @@ public enum ConfigLoader {
                                     "maxConnectionsPerAddress", "addressLimitsExemptLoopback",
                                     "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute",
                                     "zeroMQReceiveHighWaterMark", "zeroMQMaxMessageBytes",
-                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession"])
+                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession", "socketUnsentBytes"])
         try authQuotaLimits(o, &l)
         try zeroMQLimits(o, &l)
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }

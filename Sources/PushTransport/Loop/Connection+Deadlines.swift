@@ -39,10 +39,10 @@ extension Connection {
     /// was the connection closes anyway, so a deadline always ends something.
     private func deadlinePassed() {
         onEvent?(.deadlinePassed(phase: phase, peer: peer?.description ?? "?"))
-        guard state == .open, let handler else { return close() }
+        guard state == .open, let handler else { return closeGivingUp() }
         let before = (phase, deadline)
         handler.connectionDeadlinePassed(self, phase: phase)
-        if state == .open && phase == before.0 && deadline == before.1 { close() }
+        if state == .open && phase == before.0 && deadline == before.1 { closeGivingUp() }
     }
 
     func tick(now: UInt64) {

@@ -203,7 +203,12 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
 
     private func writePlain() -> WriteOutcome {
         let count = outbound.fill(loop.iovecs, max: EventLoop.maxIOVecs)
-        switch Socket.writev(fd, loop.iovecs, count: count) {
+        // One buffer (the usual delivery: one event, or one joined block) goes by `send`,
+        // which spares the kernel copying and checking a message header and an iovec array.
+        let result = count == 1
+            ? Socket.write(fd, UnsafeRawBufferPointer(start: loop.iovecs[0].iov_base, count: loop.iovecs[0].iov_len))
+            : Socket.writev(fd, loop.iovecs, count: count)
+        switch result {
         case .bytes(let n):
             outbound.consume(n)
             return .progress
@@ -361,7 +366,16 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     }
 
     /// Closes now; queued output is dropped. Idempotent.
-    public func close() {
+    public func close() { close(reset: false) }
+
+    /// Closes now with a reset if the peer has not taken everything sent to it: a peer that
+    /// let a deadline pass with output pending is not reading, and a FIN would only queue
+    /// behind what the kernel still holds for it (`Socket.abort`).
+    func closeGivingUp() {
+        close(reset: !outbound.isEmpty || Socket.unsentBytes(fd) > 0)
+    }
+
+    private func close(reset: Bool) {
         loop.preconditionOnLoop()
         guard !closed else { return }
         closed = true
@@ -370,7 +384,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         watchToken = -1
         outbound.removeAll()
         tls = nil
-        Socket.close(fd)
+        if reset { Socket.abort(fd) } else { Socket.close(fd) }
         group.releaseConnection()
         group.addressQuota.release(addressReservation)
         let handler = self.handler

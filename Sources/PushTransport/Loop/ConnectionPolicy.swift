@@ -15,10 +15,14 @@ public struct ConnectionPolicy: Sendable, Equatable {
     public var lowWatermark: Int
     /// Fan-out frames beyond this are refused (`send` returns false: a slow consumer).
     public var sendBufferLimit: Int
+    /// Unsent bytes the kernel may hold for the connection (TCP_NOTSENT_LOWAT, set on the
+    /// listening socket and inherited at accept); 0 leaves the kernel's own sizing.
+    public var socketUnsentLimit: Int
 
     public init(handshakeSeconds: Double = 10, busySeconds: Double = 60, idleSeconds: Double = 60,
                 closingSeconds: Double = 3, drainingSeconds: Double = 5, lingeringSeconds: Double = 2,
-                highWatermark: Int = 256 * 1024, lowWatermark: Int = 64 * 1024, sendBufferLimit: Int = 1 << 20) {
+                highWatermark: Int = 256 * 1024, lowWatermark: Int = 64 * 1024, sendBufferLimit: Int = 1 << 20,
+                socketUnsentLimit: Int = 128 * 1024) {
         handshake = MonotonicClock.seconds(handshakeSeconds)
         busy = MonotonicClock.seconds(busySeconds)
         idle = MonotonicClock.seconds(idleSeconds)
@@ -28,6 +32,7 @@ public struct ConnectionPolicy: Sendable, Equatable {
         self.highWatermark = highWatermark
         self.lowWatermark = lowWatermark
         self.sendBufferLimit = sendBufferLimit
+        self.socketUnsentLimit = socketUnsentLimit
     }
 
     /// How long `phase` may last.

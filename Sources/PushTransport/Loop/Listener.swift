@@ -55,7 +55,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         self.group = group
         self.makeHandler = makeHandler
         self.onEvent = onEvent
-        self.fd = try Socket.listen(on: configuration.address)
+        self.fd = try Socket.listen(on: configuration.address, unsentLimit: Int32(clamping: configuration.policy.socketUnsentLimit))
         self.spareFD = Socket.openSpare()
         self.boundAddress = Socket.localAddress(fd) ?? configuration.address
         self.info = ListenerInfo(name: boundAddress.description, isTLS: configuration.tls != nil)

@@ -13,7 +13,12 @@ public enum Socket {
     }
 
     /// A non-blocking, close-on-exec listening socket with SO_REUSEADDR (and IPV6_V6ONLY for IPv6).
-    public static func listen(on address: SocketAddress, backlog: Int32 = 4096) throws(SocketError) -> Int32 {
+    /// TCP_NODELAY and, when `unsentLimit` > 0, TCP_NOTSENT_LOWAT are set here: every accepted
+    /// socket inherits them from the listener (Linux copies the TCP options at accept), so a
+    /// handshake costs no `setsockopt`. The unsent limit keeps the kernel from holding megabytes
+    /// for a peer that stops reading (on loopback it grows the send buffer to ~4 MiB): past it a
+    /// write meets EAGAIN and the rest waits in our own queue, which the server bounds.
+    public static func listen(on address: SocketAddress, backlog: Int32 = 4096, unsentLimit: Int32 = 0) throws(SocketError) -> Int32 {
         let domain = address.family == .ipv4 ? AF_INET : AF_INET6
         let fd = Glibc.socket(domain, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError("socket") }
@@ -21,6 +26,11 @@ public enum Socket {
         _ = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         if address.family == .ipv6 {
             _ = setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if unsentLimit > 0 {
+            var limit = unsentLimit
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, &limit, socklen_t(MemoryLayout<Int32>.size))
         }
         let bound = address.withSockaddr { Glibc.bind(fd, $0, $1) }
         guard bound == 0 else {
@@ -44,7 +54,7 @@ public enum Socket {
         case failed(SocketError)
     }
 
-    /// `accept4` with NONBLOCK|CLOEXEC and TCP_NODELAY set on the new socket.
+    /// `accept4` with NONBLOCK|CLOEXEC; the TCP options come from the listener (see `listen`).
     public static func accept(_ listenFD: Int32) -> AcceptResult {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -63,8 +73,6 @@ public enum Socket {
             default: return .failed(SocketError("accept4"))
             }
         }
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         let peer = withUnsafePointer(to: &storage) { SocketAddress.from($0) }
         return .accepted(fd, peer)
     }
@@ -136,6 +144,15 @@ public enum Socket {
     public static func unsentBytes(_ fd: Int32) -> Int { max(0, Int(wp_unsent_bytes(fd))) }
 
     public static func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    /// Closes with a reset (SO_LINGER 0): what the kernel still holds for the peer is dropped at
+    /// once instead of waiting, orphaned, for a peer that takes nothing, and the peer learns of
+    /// the close even though its window is shut (a FIN would queue behind the unsent bytes).
+    public static func abort(_ fd: Int32) {
+        var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+        _ = setsockopt(fd, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+        _ = Glibc.close(fd)
+    }
 
     /// A descriptor held only to be given back under EMFILE (`/dev/null`, close-on-exec); -1 if none.
     static func openSpare() -> Int32 { Glibc.open("/dev/null", O_RDONLY | O_CLOEXEC) }
