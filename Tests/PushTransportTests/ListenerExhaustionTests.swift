@@ -44,7 +44,7 @@ import TestSupport
         listener.start()
 
         // Fifty listener events in one loop turn cost one attempt, not fifty retry chains.
-        group.loops[0].sync { for _ in 0..<50 { listener.loopReadable() } }
+        group.loops[0].sync { for _ in 0..<50 { listener.loopReadable(hangUp: false) } }
         #expect(script.calls == 2)
         #expect(events.get() == ["exhausted refused=true"])
         // The refused peer hears a close at once instead of waiting in the backlog.
@@ -67,7 +67,7 @@ import TestSupport
         let script = ScriptedAccept([.failed(SocketError("accept4", errno: EPROTO))])
         listener.acceptOne = { _ in script.next() }
         listener.start()
-        group.loops[0].sync { for _ in 0..<50 { listener.loopReadable() } }
+        group.loops[0].sync { for _ in 0..<50 { listener.loopReadable(hangUp: false) } }
         #expect(script.calls == 1)
         #expect(failures.get() == 1)
         #expect(eventually { script.calls == 2 }, "the retry at the next tick")

@@ -112,8 +112,9 @@ package struct HTTPPipelineState {
     }
 
     /// More than `maxUntakenAnswerBytes` wait for the peer while requests are buffered: hold reading.
-    package mutating func checkPeer(bufferedBytes: Bool, unsentBytes: Int) -> Reading? {
-        guard !holds.contains(.peer), bufferedBytes, unsentBytes > maxUntakenAnswerBytes else { return nil }
+    /// `unsentBytes` asks the kernel (an `ioctl`), so it is evaluated only when requests are buffered.
+    package mutating func checkPeer(bufferedBytes: Bool, unsentBytes: @autoclosure () -> Int) -> Reading? {
+        guard !holds.contains(.peer), bufferedBytes, unsentBytes() > maxUntakenAnswerBytes else { return nil }
         return hold(.peer) ?? .pause
     }
 
@@ -126,8 +127,8 @@ package struct HTTPPipelineState {
     }
 
     /// On each tick: has a held-back peer taken enough of its answers (half the limit)?
-    package mutating func tick(unsentBytes: Int) -> Tick {
-        guard holds.contains(.peer), unsentBytes <= maxUntakenAnswerBytes / 2 else { return .nothing }
+    package mutating func tick(unsentBytes: @autoclosure () -> Int) -> Tick {
+        guard holds.contains(.peer), unsentBytes() <= maxUntakenAnswerBytes / 2 else { return .nothing }
         return .process(resume: release(.peer) == .resume)
     }
 

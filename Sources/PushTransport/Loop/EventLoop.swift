@@ -322,8 +322,9 @@ public final class EventLoop: @unchecked Sendable {
         guard watcherIndex < watchers.count, watchers[watcherIndex].generation == UInt32(token >> 32),
               let watcher = watchers[watcherIndex].watcher else { return }
         let flags = event.events
-        if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            watcher.loopReadable()
+        let hangUp = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
+        if flags & (EPOLLIN.rawValue | hangUp) != 0 {
+            watcher.loopReadable(hangUp: flags & hangUp != 0)
         }
         // The watcher may have closed (and its index been reused) while reading.
         if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),

@@ -84,7 +84,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
         }
     }
 
-    func loopReadable() { acceptPending() }
+    func loopReadable(hangUp: Bool) { acceptPending() }
     func loopWritable() {}
 
     /// Accepts until the backlog is empty (edge-triggered), at most 256 per turn so a connection
