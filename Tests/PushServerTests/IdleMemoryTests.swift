@@ -33,7 +33,7 @@ import Testing
         for loop in server.server.group.loops {
             let broker = server.server.broker.loopBroker(for: loop)
             let sizes: [(String, [Int])] = loop.sync {
-                broker.sessions.values.map { session in
+                broker.sessions.map { session in
                     let connection = session.webSocket.connection
                     #expect(session.sessionId.utf8.count <= 15, "a longer id needs a heap block")
                     #expect(session.subscriptions.count == 1)
@@ -47,5 +47,11 @@ import Testing
             }
         }
         #expect(seen == clients.count)
+    }
+
+    /// The per-connection slot of a loop's watcher table is one tagged pointer plus a generation.
+    @Test func watcherSlot_isTwoWords() {
+        #expect(MemoryLayout<EventLoop.Watched?>.size == 8)
+        #expect(MemoryLayout<(EventLoop.Watched?, UInt32)>.stride == 16)
     }
 }

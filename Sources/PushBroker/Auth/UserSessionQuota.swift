@@ -31,14 +31,16 @@ package final class UserSessionQuota: Sendable {
     /// Users with at least one session (the map never holds zeros).
     package var users: Int { open.withLock { $0.count } }
 
-    fileprivate func release(_ userId: String) {
+    /// Gives back one session of `userId`: for the holder of a reservation's `handOver()`.
+    package func releaseSession(of userId: String) {
         open.withLock { counts in
             guard let current = counts[userId] else { return }
             counts[userId] = current > 1 ? current - 1 : nil
         }
     }
 
-    /// One reserved session; `release()` is idempotent and also runs when the reservation is freed.
+    /// One reserved session; `release()` is idempotent and also runs when the reservation is freed
+    /// before `handOver()`.
     package final class Reservation: Sendable {
         package let userId: String
         private let quota: UserSessionQuota
@@ -51,7 +53,14 @@ package final class UserSessionQuota: Sendable {
 
         package func release() {
             guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
-            quota.release(userId)
+            quota.releaseSession(of: userId)
+        }
+
+        /// Ends this reservation without giving the session back: the caller now holds it and
+        /// must call `quota.releaseSession(of: userId)` exactly once (a session keeps the count
+        /// for its whole life, and this object would cost it 64 bytes). Nil if already released.
+        package func handOver() -> UserSessionQuota? {
+            released.exchange(true, ordering: .acquiringAndReleasing) ? nil : quota
         }
 
         deinit { release() }

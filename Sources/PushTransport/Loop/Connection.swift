@@ -112,7 +112,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     func start() {
         loop.preconditionOnLoop()
         loop.register(self)
-        watchToken = loop.watch(fd, self)
+        watchToken = loop.watch(fd, .connection(self))
         if watchToken < 0 { close() }
     }
 

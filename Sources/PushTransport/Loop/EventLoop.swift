@@ -50,8 +50,10 @@ public final class EventLoop: @unchecked Sendable {
     private let stopped = DispatchSemaphoreBox()
 
     /// Watchers by index; the epoll token carries index and generation, so an event left over
-    /// from a closed socket never reaches a newer watcher at the same index.
-    private var watchers: [(watcher: LoopWatcher?, generation: UInt32)] = []
+    /// from a closed socket never reaches a newer watcher at the same index. An entry is 16
+    /// bytes: `Watched` is one tagged pointer, where a `LoopWatcher` existential took two words
+    /// (a slot per connection: Docs/benchmarks.md, "Idle memory per connection").
+    private var watchers: [(watched: Watched?, generation: UInt32)] = []
     private var freeWatcherIndices: [Int] = []
 
     private var connections: [Connection] = []
@@ -201,23 +203,37 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Watching sockets
 
+    /// What a loop watches: the two kinds of `LoopWatcher`.
+    enum Watched {
+        case connection(Connection)
+        case listener(Listener)
+
+        @inline(__always)
+        var watcher: LoopWatcher {
+            switch self {
+            case .connection(let connection): connection
+            case .listener(let listener): listener
+            }
+        }
+    }
+
     /// Registers `fd` for input and output, edge-triggered; returns its index, the token for `unwatch`.
-    func watch(_ fd: Int32, _ watcher: LoopWatcher) -> Int {
+    func watch(_ fd: Int32, _ watched: Watched) -> Int {
         assertOnLoop()
         let watcherIndex: Int
         if let free = freeWatcherIndices.popLast() {
             watcherIndex = free
-            watchers[watcherIndex].watcher = watcher
+            watchers[watcherIndex].watched = watched
         } else {
             watcherIndex = watchers.count
-            watchers.append((watcher, 0))
+            watchers.append((watched, 0))
         }
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
         event.data.u64 = UInt64(watchers[watcherIndex].generation) << 32 | UInt64(watcherIndex)
         if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
             // Only on exhaustion (ENOMEM/ENOSPC): the caller closes the socket.
-            watchers[watcherIndex].watcher = nil
+            watchers[watcherIndex].watched = nil
             freeWatcherIndices.append(watcherIndex)
             return -1
         }
@@ -229,7 +245,7 @@ public final class EventLoop: @unchecked Sendable {
     func unwatch(_ watcherIndex: Int) {
         assertOnLoop()
         guard watcherIndex >= 0, watcherIndex < watchers.count else { return }
-        watchers[watcherIndex].watcher = nil
+        watchers[watcherIndex].watched = nil
         watchers[watcherIndex].generation &+= 1
         freeWatcherIndices.append(watcherIndex)
     }
@@ -320,15 +336,15 @@ public final class EventLoop: @unchecked Sendable {
         }
         let watcherIndex = Int(token & 0xFFFF_FFFF)
         guard watcherIndex < watchers.count, watchers[watcherIndex].generation == UInt32(token >> 32),
-              let watcher = watchers[watcherIndex].watcher else { return }
+              let watched = watchers[watcherIndex].watched else { return }
         let flags = event.events
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            watcher.loopReadable()
+            watched.watcher.loopReadable()
         }
         // The watcher may have closed (and its index been reused) while reading.
         if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),
-           let watcher = watchers[watcherIndex].watcher {
-            watcher.loopWritable()
+           let watched = watchers[watcherIndex].watched {
+            watched.watcher.loopWritable()
         }
     }
 
