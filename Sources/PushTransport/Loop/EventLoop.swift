@@ -63,6 +63,11 @@ public final class EventLoop: @unchecked Sendable {
     private var dirtyFirst: [Connection] = []
     private var dirty: [Connection] = []
     private var flushing: [Connection] = []
+    /// A fan-out flush ran since the last tick. A fan-out grows the lists above to one slot per
+    /// subscriber; a loop that flushed none for a whole tick gives that capacity back (two lists
+    /// of 8 bytes per connection, Docs/benchmarks.md), while a busy one keeps it and never regrows.
+    private var flushedSinceTick = false
+    private static let keptFlushCapacity = 1024
     private static let tickNanoseconds = MonotonicClock.seconds(0.25)
     private var nextTick: UInt64 = 0
     /// Retries that must wait rather than spin (a listener out of descriptors): run once, at
@@ -259,17 +264,17 @@ public final class EventLoop: @unchecked Sendable {
     public var allConnections: [Connection] { assertOnLoop(); return connections }
 
     func register(_ connection: Connection) {
-        connection.indexInLoop = connections.count
+        connection.indexInLoop = Int32(connections.count)
         connections.append(connection)
     }
 
     func unregister(_ connection: Connection) {
-        let position = connection.indexInLoop
+        let position = Int(connection.indexInLoop)
         guard position >= 0, position < connections.count, connections[position] === connection else { return }
         let last = connections.removeLast()
         if position < connections.count {
             connections[position] = last
-            last.indexInLoop = position
+            last.indexInLoop = Int32(position)
         }
         connection.indexInLoop = -1
     }
@@ -377,10 +382,17 @@ public final class EventLoop: @unchecked Sendable {
             flushing.removeAll(keepingCapacity: true)
         }
         if !dirty.isEmpty {
+            flushedSinceTick = true
             swap(&flushing, &dirty)
             for connection in flushing { connection.flush() }
             flushing.removeAll(keepingCapacity: true)
         }
+    }
+
+    private func releaseFlushCapacity() {
+        if flushing.capacity > Self.keptFlushCapacity { flushing = [] } // empty outside `flushDirty`
+        if dirty.isEmpty && dirty.capacity > Self.keptFlushCapacity { dirty = [] }
+        if dirtyFirst.isEmpty && dirtyFirst.capacity > Self.keptFlushCapacity { dirtyFirst = [] }
     }
 
     /// A tick outside the ticker's schedule (`LoopGroup.tickNow`). Loop thread only.
@@ -391,6 +403,8 @@ public final class EventLoop: @unchecked Sendable {
 
     /// One clock per loop drives every connection's timeouts; no per-connection timer.
     private func tick(now: UInt64) {
+        if !flushedSinceTick { releaseFlushCapacity() }
+        flushedSinceTick = false
         if !tickTasks.isEmpty {
             let due = tickTasks
             tickTasks.removeAll()
