@@ -389,6 +389,9 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Slots the flush lists hold now (for tests).
+    var flushListCapacity: Int { dirtyFirst.capacity + dirty.capacity + flushing.capacity }
+
     private func releaseFlushCapacity() {
         if flushing.capacity > Self.keptFlushCapacity { flushing = [] } // empty outside `flushDirty`
         if dirty.isEmpty && dirty.capacity > Self.keptFlushCapacity { dirty = [] }
