@@ -43,7 +43,7 @@ package final class UserSessionQuota: Sendable {
     /// before `handOver()`.
     package final class Reservation: Sendable {
         package let userId: String
-        private let quota: UserSessionQuota
+        package let quota: UserSessionQuota
         private let released = Atomic<Bool>(false)
 
         fileprivate init(quota: UserSessionQuota, userId: String) {
@@ -58,9 +58,9 @@ package final class UserSessionQuota: Sendable {
 
         /// Ends this reservation without giving the session back: the caller now holds it and
         /// must call `quota.releaseSession(of: userId)` exactly once (a session keeps the count
-        /// for its whole life, and this object would cost it 64 bytes). Nil if already released.
-        package func handOver() -> UserSessionQuota? {
-            released.exchange(true, ordering: .acquiringAndReleasing) ? nil : quota
+        /// for its whole life, and this object would cost it 64 bytes). False if already released.
+        package func handOver() -> Bool {
+            !released.exchange(true, ordering: .acquiringAndReleasing)
         }
 
         deinit { release() }

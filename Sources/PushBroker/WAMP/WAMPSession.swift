@@ -19,33 +19,40 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     /// One instance per route, shared by all its sessions (a copy per session cost ~100 B each).
     private let shared: WAMPServices.Shared
     private var services: WAMPServices { shared.services }
-    let loopBroker: LoopBroker
+    /// Its loop's broker (looked up, not stored: subscribing and closing are rare next to idling).
+    var loopBroker: LoopBroker { services.broker.loopBroker(for: webSocket.connection.loop) }
     /// Undeclared topics this session subscribed to (by hash): they count toward the cap too, so
     /// a flood of them ends like any other cap breach (Docs/security.md). Never removed.
     private var undeclared: Set<Int> = []
-    /// Where this session counts toward `limits.maxSessionsPerUser` (as `userId`), taken over from
-    /// the handshake's reservation: given back on close, or in `deinit` if it never closed. Held
-    /// here rather than as the reservation object, which cost every idle session 64 bytes.
-    private let sessionQuota: UserSessionQuota?
     // The small fields last and together, so they share one word (Docs/benchmarks.md).
     /// Access checks still running for this session's subscriptions (they count toward the cap).
     private var pendingChecks: Int32 = 0
     private var open = true
     /// In its loop broker's session count (`webSocketDidOpen` ran).
     private(set) var isInBroker = false
+    /// Counts toward `limits.maxSessionsPerUser` in `shared.sessionQuota` (as `userId`), taken over
+    /// from the handshake's reservation: given back on close, or in `deinit` if it never closed.
+    /// A flag, not the reservation object, which cost every idle session 64 bytes.
+    private let holdsQuota: Bool
 
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 
     package init(webSocket: WebSocketHandler, userId: String, tokenHash: String, sessionReservation: UserSessionQuota.Reservation? = nil,
          services shared: WAMPServices.Shared) {
         self.sessionId = Self.makeSessionId()
-        assert(sessionReservation == nil || sessionReservation?.userId == userId, "a reservation is for its own user")
-        self.sessionQuota = sessionReservation?.handOver()
+        if let sessionReservation, let quota = shared.sessionQuota, sessionReservation.userId == userId,
+           sessionReservation.quota === quota, sessionReservation.handOver() {
+            holdsQuota = true
+        } else {
+            // Only a wiring mistake gets here: the count is then given back when the reservation
+            // is freed (with the closure that made this session), not when the session closes.
+            assert(sessionReservation == nil, "a reservation from another quota or for another user")
+            holdsQuota = false
+        }
         self.webSocket = webSocket
         self.userId = userId
         self.tokenHash = tokenHash
         self.shared = shared
-        self.loopBroker = shared.services.broker.loopBroker(for: webSocket.connection.loop)
     }
 
     /// 90 random bits as 15 URL-safe base64 characters: unguessable (exclude/eligible lists name
@@ -71,7 +78,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     private static let sessionIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
     deinit {
-        if open { sessionQuota?.releaseSession(of: userId) }
+        if open && holdsQuota { shared.sessionQuota?.releaseSession(of: userId) }
     }
 
     package func webSocketDidOpen(_ webSocket: WebSocketHandler) {
@@ -85,7 +92,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         open = false
         if isInBroker { loopBroker.remove(self) }
         isInBroker = false
-        sessionQuota?.releaseSession(of: userId)
+        if holdsQuota { shared.sessionQuota?.releaseSession(of: userId) }
     }
 
     package func webSocket(_ webSocket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
@@ -245,8 +252,11 @@ package struct WAMPServices: Sendable {
         package let services: WAMPServices
         /// Every session's `PrefixTable` bounds, held once here instead of in each table.
         package let prefixLimits: PrefixTable.Limits
-        package init(_ services: WAMPServices) {
+        /// Where the sessions' reservations (`limits.maxSessionsPerUser`) come from.
+        package let sessionQuota: UserSessionQuota?
+        package init(_ services: WAMPServices, sessionQuota: UserSessionQuota? = nil) {
             self.services = services
+            self.sessionQuota = sessionQuota
             prefixLimits = PrefixTable.Limits(maxPrefixes: services.maxPrefixesPerSession, maxURIBytes: services.maxTopicBytes)
         }
     }
