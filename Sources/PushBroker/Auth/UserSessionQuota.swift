@@ -2,11 +2,12 @@ import Synchronization
 
 /// Open WAMP sessions per user, across every event loop (`limits.maxSessionsPerUser`).
 ///
-/// A reservation is taken when the upgrade is decided (before the 101) and travels with the session;
-/// it is given back when the session closes, or, if the session never opened (the connection
-/// died between the decision and the 101), when the reservation itself is released by ARC. So no close
-/// path can leak a count. One `Mutex` over a map of users with at least one open session: a
-/// handshake or a close costs one lock, whichever loop it runs on.
+/// A reservation is taken when the upgrade is decided (before the 101); the session made at the
+/// 101 takes it over (`handOver()`) and gives the count back when it closes or, never opened, when
+/// it is freed. If no session was made (the connection died between the decision and the 101),
+/// the reservation gives it back itself when ARC frees it. So no close path can leak a count.
+/// One `Mutex` over a map of users with at least one open session: a handshake or a close costs
+/// one lock, whichever loop it runs on.
 package final class UserSessionQuota: Sendable {
     /// 0 means no cap (sessions are still counted).
     package let maxPerUser: Int

@@ -2,8 +2,9 @@
 /// these per event, and a strong reference would cost a retain and a release each. Safe because
 /// an indexed session is held strongly by its `WebSocketHandler` (held by its connection, held by
 /// its loop), and leaves the index in `webSocketDidClose`, which the handler calls while it still
-/// holds the session (`finishSession`), so before the session can be freed. Debug builds (every test run) use checked `unowned`, so a
-/// broken invariant traps at the stale read instead of reading freed memory.
+/// holds the session (`finishSession`), so before the session can be freed. Debug builds (every
+/// test run) use checked `unowned`, so a broken invariant traps at the stale read instead of
+/// reading freed memory.
 package struct Subscriber {
     #if DEBUG
     package unowned let session: WAMPSession

@@ -208,16 +208,24 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Watching sockets
 
-    /// What a loop watches: the two kinds of `LoopWatcher`.
+    /// What a loop watches: the two kinds of `LoopWatcher`, called directly (no witness table).
     enum Watched {
         case connection(Connection)
         case listener(Listener)
 
         @inline(__always)
-        var watcher: LoopWatcher {
+        func readable() {
             switch self {
-            case .connection(let connection): connection
-            case .listener(let listener): listener
+            case .connection(let connection): connection.loopReadable()
+            case .listener(let listener): listener.loopReadable()
+            }
+        }
+
+        @inline(__always)
+        func writable() {
+            switch self {
+            case .connection(let connection): connection.loopWritable()
+            case .listener(let listener): listener.loopWritable()
             }
         }
     }
@@ -344,12 +352,12 @@ public final class EventLoop: @unchecked Sendable {
               let watched = watchers[watcherIndex].watched else { return }
         let flags = event.events
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
-            watched.watcher.loopReadable()
+            watched.readable()
         }
         // The watcher may have closed (and its index been reused) while reading.
         if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),
            let watched = watchers[watcherIndex].watched {
-            watched.watcher.loopWritable()
+            watched.writable()
         }
     }
 
