@@ -49,9 +49,4 @@ import Testing
         #expect(seen == clients.count)
     }
 
-    /// The per-connection slot of a loop's watcher table is one tagged pointer plus a generation.
-    @Test func watcherSlot_isTwoWords() {
-        #expect(MemoryLayout<EventLoop.Watched?>.size == 8)
-        #expect(MemoryLayout<(EventLoop.Watched?, UInt32)>.stride == 16)
-    }
 }

@@ -49,12 +49,8 @@ public final class EventLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphoreBox()
 
-    /// Watchers by index; the epoll token carries index and generation, so an event left over
-    /// from a closed socket never reaches a newer watcher at the same index. An entry is 16
-    /// bytes: `Watched` is one tagged pointer, where a `LoopWatcher` existential took two words
-    /// (a slot per connection: Docs/benchmarks.md, "Idle memory per connection").
-    private var watchers: [(watched: Watched?, generation: UInt32)] = []
-    private var freeWatcherIndices: [Int] = []
+    /// Every socket this loop watches, by the index its epoll token carries.
+    private var watchers = WatcherTable()
 
     private var connections: [Connection] = []
     /// Connections to flush at the end of this turn; `dirtyFirst` (request/response connections)
@@ -208,46 +204,16 @@ public final class EventLoop: @unchecked Sendable {
 
     // MARK: Watching sockets
 
-    /// What a loop watches: the two kinds of `LoopWatcher`, called directly (no witness table).
-    enum Watched {
-        case connection(Connection)
-        case listener(Listener)
-
-        @inline(__always)
-        func readable() {
-            switch self {
-            case .connection(let connection): connection.loopReadable()
-            case .listener(let listener): listener.loopReadable()
-            }
-        }
-
-        @inline(__always)
-        func writable() {
-            switch self {
-            case .connection(let connection): connection.loopWritable()
-            case .listener(let listener): listener.loopWritable()
-            }
-        }
-    }
-
     /// Registers `fd` for input and output, edge-triggered; returns its index, the token for `unwatch`.
     func watch(_ fd: Int32, _ watched: Watched) -> Int {
         assertOnLoop()
-        let watcherIndex: Int
-        if let free = freeWatcherIndices.popLast() {
-            watcherIndex = free
-            watchers[watcherIndex].watched = watched
-        } else {
-            watcherIndex = watchers.count
-            watchers.append((watched, 0))
-        }
+        let (watcherIndex, token) = watchers.add(watched)
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        event.data.u64 = UInt64(watchers[watcherIndex].generation) << 32 | UInt64(watcherIndex)
+        event.data.u64 = token
         if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
             // Only on exhaustion (ENOMEM/ENOSPC): the caller closes the socket.
-            watchers[watcherIndex].watched = nil
-            freeWatcherIndices.append(watcherIndex)
+            watchers.remove(watcherIndex)
             return -1
         }
         return watcherIndex
@@ -257,10 +223,7 @@ public final class EventLoop: @unchecked Sendable {
     /// here is CLOEXEC, so no child keeps it open); a stale event is dropped by generation.
     func unwatch(_ watcherIndex: Int) {
         assertOnLoop()
-        guard watcherIndex >= 0, watcherIndex < watchers.count else { return }
-        watchers[watcherIndex].watched = nil
-        watchers[watcherIndex].generation &+= 1
-        freeWatcherIndices.append(watcherIndex)
+        watchers.remove(watcherIndex)
     }
 
     // MARK: Connections
@@ -347,16 +310,13 @@ public final class EventLoop: @unchecked Sendable {
             _ = Glibc.read(wakeFD, &value, 8)
             return
         }
-        let watcherIndex = Int(token & 0xFFFF_FFFF)
-        guard watcherIndex < watchers.count, watchers[watcherIndex].generation == UInt32(token >> 32),
-              let watched = watchers[watcherIndex].watched else { return }
+        guard let watched = watchers.watcher(for: token) else { return }
         let flags = event.events
         if flags & (EPOLLIN.rawValue | EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue) != 0 {
             watched.readable()
         }
         // The watcher may have closed (and its index been reused) while reading.
-        if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),
-           let watched = watchers[watcherIndex].watched {
+        if flags & EPOLLOUT.rawValue != 0, let watched = watchers.watcher(for: token) {
             watched.writable()
         }
     }
