@@ -60,25 +60,28 @@ import Testing
 /// The per-session bounds: entries, prefix and URI length, expanded topic length.
 @Suite struct WAMPPrefixTableLimitTests {
     @Test func register_refusesAPrefixOrURILongerThanTheLimit_storingNothing() {
-        var table = PrefixTable(maxPrefixes: 4, maxURIBytes: 16)
-        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 17)) == .tooLong(limit: 16))
-        #expect(table.register(prefix: String(repeating: "p", count: 17), uri: "http://x/") == .tooLong(limit: 16))
+        var table = PrefixTable()
+        let limits = PrefixTable.Limits(maxPrefixes: 4, maxURIBytes: 16)
+        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 17), limits: limits) == .tooLong(limit: 16))
+        #expect(table.register(prefix: String(repeating: "p", count: 17), uri: "http://x/", limits: limits) == .tooLong(limit: 16))
         #expect(table.count == 0)
-        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 16)) == nil)
-        #expect(table.register(prefix: "é", uri: String(repeating: "ü", count: 9)) == .tooLong(limit: 16), "counted in UTF-8 bytes")
+        #expect(table.register(prefix: "p", uri: String(repeating: "u", count: 16), limits: limits) == nil)
+        #expect(table.register(prefix: "é", uri: String(repeating: "ü", count: 9), limits: limits) == .tooLong(limit: 16),
+                "counted in UTF-8 bytes")
     }
 
     @Test func register_refusesPastMaxPrefixes_butReplacing() {
-        var table = PrefixTable(maxPrefixes: 2, maxURIBytes: 100)
-        #expect(table.register(prefix: "a", uri: "http://a/") == nil)
-        #expect(table.register(prefix: "b", uri: "http://b/") == nil)
-        #expect(table.register(prefix: "c", uri: "http://c/") == .tooManyPrefixes(limit: 2))
-        #expect(table.register(prefix: "a", uri: "http://a2/") == nil)
+        var table = PrefixTable()
+        let limits = PrefixTable.Limits(maxPrefixes: 2, maxURIBytes: 100)
+        #expect(table.register(prefix: "a", uri: "http://a/", limits: limits) == nil)
+        #expect(table.register(prefix: "b", uri: "http://b/", limits: limits) == nil)
+        #expect(table.register(prefix: "c", uri: "http://c/", limits: limits) == .tooManyPrefixes(limit: 2))
+        #expect(table.register(prefix: "a", uri: "http://a2/", limits: limits) == nil)
         #expect(table.resolve("a:x") == "http://a2/x")
     }
 
     @Test func resolveWithLimit_countsTheExpandedURI() {
-        var table = PrefixTable(maxPrefixes: 4, maxURIBytes: 100)
+        var table = PrefixTable()
         table.set(prefix: "p", uri: String(repeating: "u", count: 10))
         #expect(table.resolve("p:12345", limit: 15) == String(repeating: "u", count: 10) + "12345")
         #expect(table.resolve("p:123456", limit: 15) == nil, "16 bytes once expanded, 8 as spelled")

@@ -132,6 +132,20 @@ import Testing
         withExtendedLifetime(kept) {}
     }
 
+    @Test func sessionQuota_handedOverSlotStaysTakenUntilTheHolderGivesItBack() {
+        let quota = UserSessionQuota(maxPerUser: 1)
+        do {
+            let reservation = quota.reserve("alice")
+            #expect(reservation?.handOver() == true) // a session now holds the slot
+            #expect(reservation?.handOver() == false, "handed over once")
+            reservation?.release() // no effect: the holder gives it back, not the reservation
+        }
+        #expect(quota.sessions(of: "alice") == 1, "freeing a handed-over reservation keeps the slot")
+        #expect(quota.reserve("alice") == nil)
+        quota.releaseSession(of: "alice")
+        #expect(quota.sessions(of: "alice") == 0 && quota.users == 0)
+    }
+
     @Test func sessionQuota_zeroMeansNoCap() {
         let quota = UserSessionQuota(maxPerUser: 0)
         let slots = (0..<500).compactMap { _ in quota.reserve("alice") }

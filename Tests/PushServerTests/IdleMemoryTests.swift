@@ -33,7 +33,7 @@ import Testing
         for loop in server.server.group.loops {
             let broker = server.server.broker.loopBroker(for: loop)
             let sizes: [(String, [Int])] = loop.sync {
-                broker.sessions.values.map { session in
+                broker.sessions.map { session in
                     let connection = session.webSocket.connection
                     #expect(session.sessionId.utf8.count <= 15, "a longer id needs a heap block")
                     #expect(session.subscriptions.count == 1)
@@ -48,4 +48,5 @@ import Testing
         }
         #expect(seen == clients.count)
     }
+
 }

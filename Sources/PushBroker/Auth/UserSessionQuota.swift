@@ -2,11 +2,12 @@ import Synchronization
 
 /// Open WAMP sessions per user, across every event loop (`limits.maxSessionsPerUser`).
 ///
-/// A reservation is taken when the upgrade is decided (before the 101) and travels with the session;
-/// it is given back when the session closes, or, if the session never opened (the connection
-/// died between the decision and the 101), when the reservation itself is released by ARC. So no close
-/// path can leak a count. One `Mutex` over a map of users with at least one open session: a
-/// handshake or a close costs one lock, whichever loop it runs on.
+/// A reservation is taken when the upgrade is decided (before the 101); the session made at the
+/// 101 takes it over (`handOver()`) and gives the count back when it closes or, never opened, when
+/// it is freed. If no session was made (the connection died between the decision and the 101),
+/// the reservation gives it back itself when ARC frees it. So no close path can leak a count.
+/// One `Mutex` over a map of users with at least one open session: a handshake or a close costs
+/// one lock, whichever loop it runs on.
 package final class UserSessionQuota: Sendable {
     /// 0 means no cap (sessions are still counted).
     package let maxPerUser: Int
@@ -31,17 +32,19 @@ package final class UserSessionQuota: Sendable {
     /// Users with at least one session (the map never holds zeros).
     package var users: Int { open.withLock { $0.count } }
 
-    fileprivate func release(_ userId: String) {
+    /// Gives back one session of `userId`: for the holder of a reservation's `handOver()`.
+    package func releaseSession(of userId: String) {
         open.withLock { counts in
             guard let current = counts[userId] else { return }
             counts[userId] = current > 1 ? current - 1 : nil
         }
     }
 
-    /// One reserved session; `release()` is idempotent and also runs when the reservation is freed.
+    /// One reserved session; `release()` is idempotent and also runs when the reservation is freed
+    /// before `handOver()`.
     package final class Reservation: Sendable {
         package let userId: String
-        private let quota: UserSessionQuota
+        package let quota: UserSessionQuota
         private let released = Atomic<Bool>(false)
 
         fileprivate init(quota: UserSessionQuota, userId: String) {
@@ -51,7 +54,14 @@ package final class UserSessionQuota: Sendable {
 
         package func release() {
             guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
-            quota.release(userId)
+            quota.releaseSession(of: userId)
+        }
+
+        /// Ends this reservation without giving the session back: the caller now holds it and
+        /// must call `quota.releaseSession(of: userId)` exactly once (a session keeps the count
+        /// for its whole life, and this object would cost it 64 bytes). False if already released.
+        package func handOver() -> Bool {
+            !released.exchange(true, ordering: .acquiringAndReleasing)
         }
 
         deinit { release() }

@@ -1,4 +1,5 @@
 import PushCodec
+import PushHTTP
 import PushTransport
 import Synchronization
 
@@ -8,7 +9,6 @@ import Synchronization
 package final class LoopBroker: @unchecked Sendable {
     package let loop: EventLoop
     private var index = TopicIndex()
-    private(set) var sessions: [ObjectIdentifier: WAMPSession] = [:]
     private let stats: BrokerStats
     /// Publications waiting for this loop, with their completions. The only state of a
     /// LoopBroker touched off its loop, hence the mutex: every publish that arrives while the
@@ -72,19 +72,30 @@ package final class LoopBroker: @unchecked Sendable {
         return end
     }
 
+    /// The open sessions on this loop. No table of them is kept (one entry cost every idle
+    /// connection ~28 bytes, Docs/benchmarks.md): they are found through the loop's connections,
+    /// which is what a revocation or a shutdown needs, and nothing runs it per event. Loop thread only.
+    package var sessions: [WAMPSession] {
+        loop.assertOnLoop()
+        return loop.allConnections.compactMap { connection in
+            guard let session = (connection.handler as? WebSocketHandler)?.session as? WAMPSession,
+                  session.isInBroker, session.loopBroker === self else { return nil }
+            return session
+        }
+    }
+
+    /// Counts an opening session (`WAMPSession.webSocketDidOpen`; the session remembers it).
     package func add(_ session: WAMPSession) {
         loop.assertOnLoop()
-        sessions[ObjectIdentifier(session)] = session
         stats.sessionOpened()
     }
 
+    /// A session added here closed: its subscriptions leave the index. Called once per `add`.
     package func remove(_ session: WAMPSession) {
         loop.assertOnLoop()
-        guard sessions[ObjectIdentifier(session)] != nil else { return }
         let hadTopics = session.subscriptions.uris
-        // Out of the index first: the index's references are unowned (see `Subscriber`).
+        // Before the session can be freed: the index's references are unowned (see `Subscriber`).
         let removed = index.removeAll(session)
-        sessions[ObjectIdentifier(session)] = nil
         stats.subscriptionsChanged(-removed)
         stats.topicsChanged(-hadTopics.filter { index.topic($0) == nil }.count)
         stats.sessionClosed()
@@ -147,7 +158,7 @@ package final class LoopBroker: @unchecked Sendable {
     /// Closes (1008) every session authenticated with one of `tokenHashes`; returns how many.
     package func closeSessions(tokenHashes: Set<String>) -> Int {
         loop.assertOnLoop()
-        let doomed = sessions.values.filter { tokenHashes.contains($0.tokenHash) }
+        let doomed = sessions.filter { tokenHashes.contains($0.tokenHash) }
         for session in doomed { session.close(.policyViolation, reason: "token revoked") }
         return doomed.count
     }
@@ -155,7 +166,7 @@ package final class LoopBroker: @unchecked Sendable {
     /// Closes every session with 1001 (shutdown).
     package func closeAll(reason: String) {
         loop.assertOnLoop()
-        for session in Array(sessions.values) { session.close(.goingAway, reason: reason) }
+        for session in sessions { session.close(.goingAway, reason: reason) }
     }
 }
 

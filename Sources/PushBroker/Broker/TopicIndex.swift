@@ -1,8 +1,10 @@
 /// One entry of a topic's subscriber list. `unowned(unsafe)`: the fan-out walks thousands of
 /// these per event, and a strong reference would cost a retain and a release each. Safe because
-/// `LoopBroker.sessions` holds every indexed session strongly, and a session leaves the index
-/// before it leaves that table. Debug builds (every test run) use checked `unowned`, so a
-/// broken invariant traps at the stale read instead of reading freed memory.
+/// an indexed session is held strongly by its `WebSocketHandler` (held by its connection, held by
+/// its loop), and leaves the index in `webSocketDidClose`, which the handler calls while it still
+/// holds the session (`finishSession`), so before the session can be freed. Debug builds (every
+/// test run) use checked `unowned`, so a broken invariant traps at the stale read instead of
+/// reading freed memory.
 package struct Subscriber {
     #if DEBUG
     package unowned let session: WAMPSession

@@ -14,34 +14,45 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package let webSocket: WebSocketHandler
     /// Topic URI → where this session sits in that topic (kept by `TopicIndex`).
     package var subscriptions = SessionSubscriptions()
-    /// Bounded by `limits.maxPrefixesPerSession` and `limits.maxTopicBytes`.
-    private var prefixes: PrefixTable
+    /// Bounded by `limits.maxPrefixesPerSession` and `limits.maxTopicBytes` (`shared.prefixLimits`).
+    private var prefixes = PrefixTable()
     /// One instance per route, shared by all its sessions (a copy per session cost ~100 B each).
     private let shared: WAMPServices.Shared
     private var services: WAMPServices { shared.services }
-    private let loopBroker: LoopBroker
-    /// Access checks still running for this session's subscriptions (they count toward the cap).
-    private var pendingChecks = 0
+    /// Its loop's broker (looked up, not stored: subscribing and closing are rare next to idling).
+    var loopBroker: LoopBroker { services.broker.loopBroker(for: webSocket.connection.loop) }
     /// Undeclared topics this session subscribed to (by hash): they count toward the cap too, so
     /// a flood of them ends like any other cap breach (Docs/security.md). Never removed.
     private var undeclared: Set<Int> = []
-    /// This session's place in `limits.maxSessionsPerUser`; given back on close (or when freed).
-    private let sessionReservation: UserSessionQuota.Reservation?
-    /// Last, so its one byte does not pad to eight between wider fields.
+    // The small fields last and together, so they share one word (Docs/benchmarks.md).
+    /// Access checks still running for this session's subscriptions (they count toward the cap).
+    private var pendingChecks: Int32 = 0
     private var open = true
+    /// In its loop broker's session count (`webSocketDidOpen` ran).
+    private(set) var isInBroker = false
+    /// Counts toward `limits.maxSessionsPerUser` in `shared.sessionQuota` (as `userId`), taken over
+    /// from the handshake's reservation: given back on close, or in `deinit` if it never closed.
+    /// A flag, not the reservation object, which cost every idle session 64 bytes.
+    private let holdsQuota: Bool
 
     package static let callErrorURI = "http://wamp-push/error#notallowed"
 
     package init(webSocket: WebSocketHandler, userId: String, tokenHash: String, sessionReservation: UserSessionQuota.Reservation? = nil,
          services shared: WAMPServices.Shared) {
         self.sessionId = Self.makeSessionId()
-        self.sessionReservation = sessionReservation
+        if let sessionReservation, let quota = shared.sessionQuota, sessionReservation.userId == userId,
+           sessionReservation.quota === quota, sessionReservation.handOver() {
+            holdsQuota = true
+        } else {
+            // Only a wiring mistake gets here: the count is then given back when the reservation
+            // is freed (with the closure that made this session), not when the session closes.
+            assert(sessionReservation == nil, "a reservation from another quota or for another user")
+            holdsQuota = false
+        }
         self.webSocket = webSocket
         self.userId = userId
         self.tokenHash = tokenHash
         self.shared = shared
-        self.prefixes = PrefixTable(maxPrefixes: shared.services.maxPrefixesPerSession, maxURIBytes: shared.services.maxTopicBytes)
-        self.loopBroker = shared.services.broker.loopBroker(for: webSocket.connection.loop)
     }
 
     /// 90 random bits as 15 URL-safe base64 characters: unguessable (exclude/eligible lists name
@@ -66,7 +77,12 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package static let sessionIdLength = 15
     private static let sessionIdAlphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
+    deinit {
+        if open && holdsQuota { shared.sessionQuota?.releaseSession(of: userId) }
+    }
+
     package func webSocketDidOpen(_ webSocket: WebSocketHandler) {
+        isInBroker = true
         loopBroker.add(self)
         webSocket.send(FrameEncoder.serverFrame(.text, payload: WAMPCodec.welcome(sessionId: sessionId, serverIdent: ServerIdentity.product)))
     }
@@ -74,8 +90,9 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     package func webSocketDidClose(_ webSocket: WebSocketHandler) {
         guard open else { return }
         open = false
-        loopBroker.remove(self)
-        sessionReservation?.release()
+        if isInBroker { loopBroker.remove(self) }
+        isInBroker = false
+        if holdsQuota { shared.sessionQuota?.releaseSession(of: userId) }
     }
 
     package func webSocket(_ webSocket: WebSocketHandler, didReceiveBinary data: UnsafeRawBufferPointer) {
@@ -91,7 +108,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         }
         switch message {
         case .prefix(let prefix, let uri):
-            switch prefixes.register(prefix: prefix, uri: uri) {
+            switch prefixes.register(prefix: prefix, uri: uri, limits: shared.prefixLimits) {
             case nil: break
             case .tooManyPrefixes(let limit)?:
                 refuseTopic("too many prefixes (limit \(limit), limits.maxPrefixesPerSession)")
@@ -137,7 +154,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         // WAMP v1 has no error reply to SUBSCRIBE, so a session past its cap is closed (1008):
         // silently dropping would recreate the legacy "subscribed but nothing arrives".
         let counted = resolved == nil ? !undeclared.contains(uri.hashValue) : subscriptions[uri] == nil
-        if counted && subscriptions.count + pendingChecks + undeclared.count >= services.maxSubscriptionsPerSession {
+        if counted && subscriptions.count + Int(pendingChecks) + undeclared.count >= services.maxSubscriptionsPerSession {
             services.counters.subscriptionLimitReached()
             if let suppressed = services.counters.logThrottle.admit("subscriptions_per_session") {
                 services.log.info("session closed: too many subscriptions", metadata: [
@@ -160,7 +177,7 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
         }
         // A subscribe that cannot be checked is refused where the client sees it (WAMP v1 has
         // no error reply): 1013 "try again later", never a silent drop (Docs/security.md).
-        guard pendingChecks < services.maxPendingChecksPerSession else {
+        guard pendingChecks < Int32(clamping: services.maxPendingChecksPerSession) else {
             return refuseUncheckable(queueFull: false, "too many access checks in flight (limit \(services.maxPendingChecksPerSession))")
         }
         // The access check runs a process: off the loop, then back onto it.
@@ -233,7 +250,15 @@ package struct WAMPServices: Sendable {
     /// The services behind one reference, so each session holds a pointer, not a copy.
     package final class Shared: Sendable {
         package let services: WAMPServices
-        package init(_ services: WAMPServices) { self.services = services }
+        /// Every session's `PrefixTable` bounds, held once here instead of in each table.
+        package let prefixLimits: PrefixTable.Limits
+        /// Where the sessions' reservations (`limits.maxSessionsPerUser`) come from.
+        package let sessionQuota: UserSessionQuota?
+        package init(_ services: WAMPServices, sessionQuota: UserSessionQuota? = nil) {
+            self.services = services
+            self.sessionQuota = sessionQuota
+            prefixLimits = PrefixTable.Limits(maxPrefixes: services.maxPrefixesPerSession, maxURIBytes: services.maxTopicBytes)
+        }
     }
 
     package let broker: Broker

@@ -9,7 +9,7 @@ package struct WAMPUpgradeRoute: UpgradeRoute {
         self.authenticator = authenticator
         self.quotas = quotas
         self.services = services
-        self.shared = WAMPServices.Shared(services)
+        self.shared = WAMPServices.Shared(services, sessionQuota: quotas.sessions)
     }
 
     package let authenticator: TokenAuthenticator

@@ -7,6 +7,8 @@
 /// Bounded twice over, since a session keeps its table (and every subscription its expanded
 /// topic) for its whole life: at most `maxPrefixes` entries, and no prefix or URI longer than
 /// `maxURIBytes` (the server's `limits.maxTopicBytes`, which also bounds expanded topics).
+/// The bounds are the server's, passed to `register` as `Limits`, not stored: every idle session
+/// holds a table, and the two limits copied into each cost 16 bytes (Docs/benchmarks.md, "Idle memory per connection").
 public struct PrefixTable: Sendable, Equatable {
     /// Why a PREFIX was not registered.
     public enum Refusal: Sendable, Equatable {
@@ -16,33 +18,41 @@ public struct PrefixTable: Sendable, Equatable {
         case tooLong(limit: Int)
     }
 
+    /// The bounds a table is held to; one value for the whole server.
+    public struct Limits: Sendable, Equatable {
+        /// Most prefixes one table holds (replacing a registered one is always allowed).
+        public let maxPrefixes: Int
+        /// Longest prefix or URI, in UTF-8 bytes.
+        public let maxURIBytes: Int
+
+        public init(maxPrefixes: Int = PrefixTable.capacity, maxURIBytes: Int = .max) {
+            self.maxPrefixes = maxPrefixes
+            self.maxURIBytes = maxURIBytes
+        }
+    }
+
     /// The default for `maxPrefixes`.
     public static let capacity = 64
 
-    /// Most prefixes one table holds (replacing a registered one is always allowed).
-    public let maxPrefixes: Int
-    /// Longest prefix or URI, in UTF-8 bytes.
-    public let maxURIBytes: Int
     private var uris: [String: String] = [:]
 
-    public init(maxPrefixes: Int = PrefixTable.capacity, maxURIBytes: Int = .max) {
-        self.maxPrefixes = maxPrefixes
-        self.maxURIBytes = maxURIBytes
-    }
+    public init() {}
 
     /// Number of registered prefixes.
     public var count: Int { uris.count }
 
-    /// Registers or replaces a prefix; false (and nothing stored) when `register` refuses it.
+    /// Registers or replaces a prefix within the default limits; false (and nothing stored) when
+    /// `register` refuses it.
     @discardableResult
     public mutating func set(prefix: String, uri: String) -> Bool {
-        register(prefix: prefix, uri: uri) == nil
+        register(prefix: prefix, uri: uri, limits: Limits()) == nil
     }
 
     /// Registers or replaces a prefix, or says why not (nothing is stored then).
-    public mutating func register(prefix: String, uri: String) -> Refusal? {
+    public mutating func register(prefix: String, uri: String, limits: Limits) -> Refusal? {
+        let maxURIBytes = limits.maxURIBytes
         if prefix.utf8.count > maxURIBytes || uri.utf8.count > maxURIBytes { return .tooLong(limit: maxURIBytes) }
-        if uris[prefix] == nil, uris.count >= maxPrefixes { return .tooManyPrefixes(limit: maxPrefixes) }
+        if uris[prefix] == nil, uris.count >= limits.maxPrefixes { return .tooManyPrefixes(limit: limits.maxPrefixes) }
         uris[prefix] = uri
         return nil
     }

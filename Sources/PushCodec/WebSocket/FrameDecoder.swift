@@ -22,16 +22,16 @@ public struct FrameDecoder: Sendable {
         case payload(FrameHeader)
     }
 
+    // Every idle WebSocket connection holds a decoder, so its fields are ordered to leave no
+    // padding (`role` fills the word `state` ends in) and the rarely set error is boxed
+    // (Docs/benchmarks.md, "Idle memory per connection").
     /// Largest payload accepted in one frame; a bigger one fails with `.messageTooBig`.
     public let maxFrameBytes: Int
-    public let role: Role
-
     private var state: State = .header
+    public let role: Role
     private var headerSpill: [UInt8] = []
     private var partial: [UInt8] = []
-    private var failure: WebSocketError?
-
-    /// Payload buffers bigger than this are freed after their frame so idle connections stay small.
+    private var failure: StoredWebSocketError?
 
     public init(maxFrameBytes: Int, role: Role) {
         self.maxFrameBytes = maxFrameBytes
@@ -39,7 +39,7 @@ public struct FrameDecoder: Sendable {
     }
 
     /// The error that stopped this decoder, if any; once set every later `decode` throws it again.
-    public var error: WebSocketError? { failure }
+    public var error: WebSocketError? { failure?.error }
 
     /// Bytes of storage held between calls (header spill plus payload buffer); for tests.
     var retainedCapacity: (header: Int, payload: Int) { (headerSpill.capacity, partial.capacity) }
@@ -52,11 +52,11 @@ public struct FrameDecoder: Sendable {
         _ input: UnsafeMutableRawBufferPointer,
         _ onFrame: (FrameHeader, UnsafeRawBufferPointer) throws -> Void
     ) throws {
-        if let failure { throw failure }
+        if let failure { throw failure.error }
         do {
             try run(input, onFrame)
         } catch let error as WebSocketError {
-            failure = error
+            failure = StoredWebSocketError(error)
             state = .header
             headerSpill = []
             partial = []

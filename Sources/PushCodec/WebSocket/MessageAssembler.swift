@@ -7,11 +7,13 @@ public struct MessageAssembler: Sendable {
     /// Largest message (sum of its fragments) accepted; a bigger one fails with `.messageTooBig`.
     public let maxMessageBytes: Int
 
+    // Ordered so the two small fields share one word, and the rarely set error is boxed: every
+    // idle WebSocket connection holds an assembler (Docs/benchmarks.md, "Idle memory per connection").
     /// Opcode of the fragmented message in progress (text or binary), if any.
     private var messageOpcode: Opcode?
-    private var fragments: [UInt8] = []
     private var utf8 = UTF8Validator()
-    private var failure: WebSocketError?
+    private var fragments: [UInt8] = []
+    private var failure: StoredWebSocketError?
 
     /// Bytes of fragment storage held between frames; for tests.
     var retainedCapacity: Int { fragments.capacity }
@@ -26,11 +28,11 @@ public struct MessageAssembler: Sendable {
         _ payload: UnsafeRawBufferPointer,
         _ onEvent: (WebSocketEvent) throws -> Void
     ) throws {
-        if let failure { throw failure }
+        if let failure { throw failure.error }
         do {
             try accept(header, payload, onEvent)
         } catch let error as WebSocketError {
-            failure = error
+            failure = StoredWebSocketError(error)
             messageOpcode = nil
             fragments = []
             throw error

@@ -20,11 +20,15 @@ package final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
     private var decoder: FrameDecoder
     private var assembler: MessageAssembler
     private var nextPingAt: UInt64
-    /// Payload of the ping still waiting for its pong (0 = none outstanding).
-    private var outstandingPing: UInt64 = 0
     private var pingCounter: UInt32 = 0
-    /// After the wider fields, so it shares their padding (idle memory, Docs/benchmarks.md).
+    /// After the wider fields, so they share their padding (idle memory, Docs/benchmarks.md).
     private(set) var state: State = .open
+    /// A ping (`pingPayload`) is waiting for its pong. A flag, not the stored payload: 8 bytes
+    /// less in every idle connection.
+    private var pingOutstanding = false
+
+    /// The payload of the latest ping: the connection id and the ping's number (never 0).
+    private var pingPayload: UInt64 { (UInt64(truncatingIfNeeded: connection.id) << 32) | UInt64(pingCounter) | 1 }
 
     package init(connection: Connection, context: ServerContext) {
         self.connection = connection
@@ -99,8 +103,8 @@ package final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
             guard isOpen else { return }
             connection.sendReply(FrameEncoder.serverFrame(.pong, payload: payload))
         case .pong(let payload):
-            if outstandingPing != 0, payload.count == 8, payload.loadUnaligned(as: UInt64.self) == outstandingPing {
-                outstandingPing = 0
+            if pingOutstanding, payload.count == 8, payload.loadUnaligned(as: UInt64.self) == pingPayload {
+                pingOutstanding = false
                 if isOpen { connection.enter(.established, until: nextPingAt + context.pingInterval) }
             }
         case .close(let code, _):
@@ -136,10 +140,10 @@ package final class WebSocketHandler: ConnectionHandler, @unchecked Sendable {
     }
 
     package func connectionTick(_ connection: Connection, now: UInt64) {
-        guard isOpen, now >= nextPingAt, outstandingPing == 0 else { return }
+        guard isOpen, now >= nextPingAt, !pingOutstanding else { return }
         pingCounter &+= 1
-        outstandingPing = (UInt64(truncatingIfNeeded: connection.id) << 32) | UInt64(pingCounter) | 1
-        var payload = outstandingPing
+        pingOutstanding = true
+        var payload = pingPayload
         let frame = withUnsafeBytes(of: &payload) { FrameEncoder.serverFrame(.ping, payload: $0) }
         connection.sendReply(frame)
         nextPingAt = now + context.pingInterval

@@ -42,9 +42,10 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     /// last tick; fewer at the next one means the peer is slow, not stuck.
     var unsentAtDrainMark = 0
     private let group: LoopGroup
-    private var watchToken = -1
+    // The two 32-bit indexes below share one word (Docs/benchmarks.md, "Idle memory per connection").
+    private var watchToken: Int32 = -1
     /// Where this connection sits in its loop's list (-1 when not registered); loop thread only.
-    var indexInLoop = -1
+    var indexInLoop: Int32 = -1
     private var tls: TLSSession?
     /// Length of a TLS write that returned WANT_*: OpenSSL needs the retry to carry the same bytes.
     private var tlsRetryLength = 0
@@ -112,7 +113,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
     func start() {
         loop.preconditionOnLoop()
         loop.register(self)
-        watchToken = loop.watch(fd, self)
+        watchToken = Int32(loop.watch(fd, .connection(self)))
         if watchToken < 0 { close() }
     }
 
@@ -386,7 +387,7 @@ public final class Connection: LoopWatcher, @unchecked Sendable {
         guard !closed else { return }
         closed = true
         loop.unregister(self)
-        loop.unwatch(watchToken)
+        loop.unwatch(Int(watchToken))
         watchToken = -1
         outbound.removeAll()
         tls = nil

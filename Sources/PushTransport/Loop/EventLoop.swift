@@ -49,10 +49,8 @@ public final class EventLoop: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let stopped = DispatchSemaphoreBox()
 
-    /// Watchers by index; the epoll token carries index and generation, so an event left over
-    /// from a closed socket never reaches a newer watcher at the same index.
-    private var watchers: [(watcher: LoopWatcher?, generation: UInt32)] = []
-    private var freeWatcherIndices: [Int] = []
+    /// Every socket this loop watches, by the index its epoll token carries.
+    private var watchers = WatcherTable()
 
     private var connections: [Connection] = []
     /// Connections to flush at the end of this turn; `dirtyFirst` (request/response connections)
@@ -61,6 +59,11 @@ public final class EventLoop: @unchecked Sendable {
     private var dirtyFirst: [Connection] = []
     private var dirty: [Connection] = []
     private var flushing: [Connection] = []
+    /// A fan-out flush ran since the last tick. A fan-out grows the lists above to one slot per
+    /// subscriber; a loop that flushed none for a whole tick gives that capacity back (two lists
+    /// of 8 bytes per connection, Docs/benchmarks.md), while a busy one keeps it and never regrows.
+    private var flushedSinceTick = false
+    private static let keptFlushCapacity = 1024
     private static let tickNanoseconds = MonotonicClock.seconds(0.25)
     private var nextTick: UInt64 = 0
     /// Retries that must wait rather than spin (a listener out of descriptors): run once, at
@@ -202,23 +205,15 @@ public final class EventLoop: @unchecked Sendable {
     // MARK: Watching sockets
 
     /// Registers `fd` for input and output, edge-triggered; returns its index, the token for `unwatch`.
-    func watch(_ fd: Int32, _ watcher: LoopWatcher) -> Int {
+    func watch(_ fd: Int32, _ watched: Watched) -> Int {
         assertOnLoop()
-        let watcherIndex: Int
-        if let free = freeWatcherIndices.popLast() {
-            watcherIndex = free
-            watchers[watcherIndex].watcher = watcher
-        } else {
-            watcherIndex = watchers.count
-            watchers.append((watcher, 0))
-        }
+        let (watcherIndex, token) = watchers.add(watched)
         var event = epoll_event()
         event.events = EPOLLIN.rawValue | EPOLLOUT.rawValue | EPOLLRDHUP.rawValue | EPOLLET.rawValue
-        event.data.u64 = UInt64(watchers[watcherIndex].generation) << 32 | UInt64(watcherIndex)
+        event.data.u64 = token
         if epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &event) != 0 {
             // Only on exhaustion (ENOMEM/ENOSPC): the caller closes the socket.
-            watchers[watcherIndex].watcher = nil
-            freeWatcherIndices.append(watcherIndex)
+            watchers.remove(watcherIndex)
             return -1
         }
         return watcherIndex
@@ -228,10 +223,7 @@ public final class EventLoop: @unchecked Sendable {
     /// here is CLOEXEC, so no child keeps it open); a stale event is dropped by generation.
     func unwatch(_ watcherIndex: Int) {
         assertOnLoop()
-        guard watcherIndex >= 0, watcherIndex < watchers.count else { return }
-        watchers[watcherIndex].watcher = nil
-        watchers[watcherIndex].generation &+= 1
-        freeWatcherIndices.append(watcherIndex)
+        watchers.remove(watcherIndex)
     }
 
     // MARK: Connections
@@ -243,17 +235,17 @@ public final class EventLoop: @unchecked Sendable {
     public var allConnections: [Connection] { assertOnLoop(); return connections }
 
     func register(_ connection: Connection) {
-        connection.indexInLoop = connections.count
+        connection.indexInLoop = Int32(connections.count)
         connections.append(connection)
     }
 
     func unregister(_ connection: Connection) {
-        let position = connection.indexInLoop
+        let position = Int(connection.indexInLoop)
         guard position >= 0, position < connections.count, connections[position] === connection else { return }
         let last = connections.removeLast()
         if position < connections.count {
             connections[position] = last
-            last.indexInLoop = position
+            last.indexInLoop = Int32(position)
         }
         connection.indexInLoop = -1
     }
@@ -318,18 +310,15 @@ public final class EventLoop: @unchecked Sendable {
             _ = Glibc.read(wakeFD, &value, 8)
             return
         }
-        let watcherIndex = Int(token & 0xFFFF_FFFF)
-        guard watcherIndex < watchers.count, watchers[watcherIndex].generation == UInt32(token >> 32),
-              let watcher = watchers[watcherIndex].watcher else { return }
+        guard let watched = watchers.watcher(for: token) else { return }
         let flags = event.events
         let hangUp = EPOLLRDHUP.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue
         if flags & (EPOLLIN.rawValue | hangUp) != 0 {
-            watcher.loopReadable(hangUp: flags & hangUp != 0)
+            watched.readable(hangUp: flags & hangUp != 0)
         }
         // The watcher may have closed (and its index been reused) while reading.
-        if flags & EPOLLOUT.rawValue != 0, watchers[watcherIndex].generation == UInt32(token >> 32),
-           let watcher = watchers[watcherIndex].watcher {
-            watcher.loopWritable()
+        if flags & EPOLLOUT.rawValue != 0, let watched = watchers.watcher(for: token) {
+            watched.writable()
         }
     }
 
@@ -362,10 +351,20 @@ public final class EventLoop: @unchecked Sendable {
             flushing.removeAll(keepingCapacity: true)
         }
         if !dirty.isEmpty {
+            flushedSinceTick = true
             swap(&flushing, &dirty)
             for connection in flushing { connection.flush() }
             flushing.removeAll(keepingCapacity: true)
         }
+    }
+
+    /// Slots the flush lists hold now (for tests).
+    var flushListCapacity: Int { dirtyFirst.capacity + dirty.capacity + flushing.capacity }
+
+    private func releaseFlushCapacity() {
+        if flushing.capacity > Self.keptFlushCapacity { flushing = [] } // empty outside `flushDirty`
+        if dirty.isEmpty && dirty.capacity > Self.keptFlushCapacity { dirty = [] }
+        if dirtyFirst.isEmpty && dirtyFirst.capacity > Self.keptFlushCapacity { dirtyFirst = [] }
     }
 
     /// A tick outside the ticker's schedule (`LoopGroup.tickNow`). Loop thread only.
@@ -376,6 +375,8 @@ public final class EventLoop: @unchecked Sendable {
 
     /// One clock per loop drives every connection's timeouts; no per-connection timer.
     private func tick(now: UInt64) {
+        if !flushedSinceTick { releaseFlushCapacity() }
+        flushedSinceTick = false
         if !tickTasks.isEmpty {
             let due = tickTasks
             tickTasks.removeAll()

@@ -67,7 +67,7 @@ public final class Listener: LoopWatcher, @unchecked Sendable {
     public func start() {
         acceptLoop.sync {
             self.accepting = true
-            self.watchToken = self.acceptLoop.watch(self.fd, self)
+            self.watchToken = self.acceptLoop.watch(self.fd, .listener(self))
         }
     }
 
