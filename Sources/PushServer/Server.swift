@@ -133,8 +133,8 @@ public final class Server: Sendable {
                     headers: [("Upgrade", "websocket")])))
             })
             r.add("POST", "/internal/publish", .backend, InternalPublishRoute(publisher: publisher))
-            r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store))
-            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked, cluster: cluster))
+            r.add("POST", "/internal/tokens", .backend, CreateTokenRoute(store: store, log: log))
+            r.addPrefix("DELETE", RevokeTokenRoute.prefix, .backend, RevokeTokenRoute(store: store, onRevoked: onRevoked, cluster: cluster, log: log))
             for module in modules { module.registerRoutes(r) }
             // Development tools: open to anyone, so they exist only while switched on.
             if config.diagnostics.echo { r.upgrade("/echo", .anyone, EchoRoute()) }

@@ -135,7 +135,8 @@ package struct WhatsAppActionsRoute: HTTPRoute {
                 case .success(let rows):
                     respond(.ok(["list": .array(rows.map(WhatsAppEventPayload.message)), "source": .string(source)]))
                 case .failure(let error):
-                    respond(.error(.storeError("Messages could not be read: \(error).")))
+                    self.log.error("reading chat messages failed", metadata: ["error": "\(error)"])
+                    respond(.error(.storeError("Messages could not be read.")))
                 }
             }
         }
@@ -235,7 +236,8 @@ package struct WhatsAppActionsRoute: HTTPRoute {
                 log.notice("whatsapp settings saved", metadata: ["by": "\(principal)", "keys": "\(saved.map(\.0).joined(separator: ","))"])
                 respond(.ok([:]))
             case .failure(let error):
-                respond(.error(.storeError("Settings could not be saved: \(error).")))
+                log.error("saving whatsapp settings failed", metadata: ["error": "\(error)"])
+                respond(.error(.storeError("Settings could not be saved.")))
             }
         }
     }

@@ -37,4 +37,20 @@ import Testing
         #expect(response.status == 503)
         #expect(response.bodyString() == #"{"error":"store_unavailable","message":"The database is not writable."}"#)
     }
+
+    /// The token routes answer a store failure with what failed, not the store's text (which
+    /// names the database file and SQLite's internals); the log keeps the cause.
+    @Test func tokenRoutesWithTheStoreGone_are500_withoutTheStoresError() throws {
+        let server = try TestServer()
+        defer { server.stop() }
+        let token = try server.createToken(user: "u1")
+        server.server.store.close()
+        let http = try HTTPClient(baseURL: server.httpURL)
+        let created = try http.request("POST", "/internal/tokens", body: Array(#"{"userId":"u2"}"#.utf8))
+        #expect(created.status == 500)
+        #expect(created.bodyString() == #"{"error":"store_error","message":"The token could not be stored."}"#)
+        let revoked = try http.request("DELETE", "/internal/tokens/\(token)")
+        #expect(revoked.status == 500)
+        #expect(revoked.bodyString() == #"{"error":"store_error","message":"The token could not be revoked."}"#)
+    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PushCluster
 import PushCodec
 import PushHTTP
@@ -8,6 +9,7 @@ import PushStore
 /// it issues (or lets us generate one). Backend only, as publish (`RouteAccess.backend`).
 struct CreateTokenRoute: HTTPRoute {
     let store: StoreService
+    let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         guard let json = try? JSONParser.parse(request.body), case .object(let o) = json else {
@@ -32,6 +34,7 @@ struct CreateTokenRoute: HTTPRoute {
         }
         let userId = TokenStore.strip(rawUser)
         let expiry = expiresAt, given = token
+        let log = self.log
         store.async({ db in
             try TokenStore(database: db).create(userId: userId, token: given, expiresAt: expiry, now: Int64(Date().timeIntervalSince1970))
         }) { result in
@@ -43,7 +46,9 @@ struct CreateTokenRoute: HTTPRoute {
             case .failure(TokenStoreError.duplicateToken):
                 respond(.error(.tokenExists("This token is already registered.")))
             case .failure(let error):
-                respond(.error(.storeError("The token could not be stored: \(error).")))
+                // The store's own text names files and SQLite internals: the log has it, the answer does not.
+                log.error("token store failed", metadata: ["error": "\(error)"])
+                respond(.error(.storeError("The token could not be stored.")))
             }
         }
     }
@@ -57,6 +62,7 @@ struct RevokeTokenRoute: HTTPRoute {
     let store: StoreService
     let onRevoked: @Sendable (Set<String>) -> Void
     var cluster: ClusterNode?
+    let log: Logger
 
     func handle(_ request: HTTPRequest, _ context: RequestContext, _ respond: @escaping Respond) {
         let token = String(request.head.path.dropFirst(Self.prefix.count))
@@ -64,7 +70,7 @@ struct RevokeTokenRoute: HTTPRoute {
             return respond(.error(.invalidToken("Name the token: DELETE /internal/tokens/<token>.")))
         }
         let hash = TokenStore.hash(token)
-        let onRevoked = self.onRevoked
+        let onRevoked = self.onRevoked, log = self.log
         store.async({ db in try TokenStore(database: db).revoke(tokenHash: hash) }) { result in
             switch result {
             case .success(true):
@@ -84,7 +90,8 @@ struct RevokeTokenRoute: HTTPRoute {
                     }
                 }
             case .failure(let error):
-                respond(.error(.storeError("The token could not be revoked: \(error).")))
+                log.error("token revoke failed", metadata: ["error": "\(error)"])
+                respond(.error(.storeError("The token could not be revoked.")))
             }
         }
     }
