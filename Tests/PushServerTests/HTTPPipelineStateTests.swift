@@ -102,8 +102,17 @@ import Testing
         #expect(!state.holds.contains(.turn))
     }
 
+    @Test func aConnectionsFirstRequest_asksTheKernelNothing() {
+        var state = makeState()
+        var asked = false
+        let reading = state.checkPeer(bufferedBytes: true, unsentBytes: { asked = true; return 1_000_000 }())
+        #expect(reading == nil)
+        #expect(!asked, "no answer can be untaken before the first request")
+    }
+
     @Test func aPeerLeavingAnswersUntakenIsHeldUntilItCatchesUp() throws {
         var state = makeState()
+        _ = state.requestParsed(keepAlive: true) // an earlier request, whose answer may sit untaken
         let r15 = state.checkPeer(bufferedBytes: true, unsentBytes: 1001)
         #expect(r15 == .pause)
         let r16 = state.nextStep(bufferedBytes: true, outputCongested: false)

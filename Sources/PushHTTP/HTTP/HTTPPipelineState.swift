@@ -112,9 +112,10 @@ package struct HTTPPipelineState {
     }
 
     /// More than `maxUntakenAnswerBytes` wait for the peer while requests are buffered: hold reading.
-    /// `unsentBytes` asks the kernel (an `ioctl`), so it is evaluated only when requests are buffered.
+    /// `unsentBytes` asks the kernel (an `ioctl`), so it is evaluated only when requests are
+    /// buffered and an earlier request could have left answers (not for a connection's first).
     package mutating func checkPeer(bufferedBytes: Bool, unsentBytes: @autoclosure () -> Int) -> Reading? {
-        guard !holds.contains(.peer), bufferedBytes, unsentBytes() > maxUntakenAnswerBytes else { return nil }
+        guard !holds.contains(.peer), bufferedBytes, nextID > 0, unsentBytes() > maxUntakenAnswerBytes else { return nil }
         return hold(.peer) ?? .pause
     }
 
