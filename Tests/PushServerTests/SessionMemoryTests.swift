@@ -12,6 +12,12 @@ import Testing
             #expect(id.utf8.allSatisfy(allowed.contains), "\(id)")
         }
         #expect(Set(ids).count == ids.count)
+        // 200 ids span three refills of the shared pool; every position draws on all 64 characters
+        // (3,000 characters: a missing one would mean bits left unused or reused).
+        #expect(Set(ids.flatMap(\.utf8)).count == 64)
+        for position in 0..<WAMPSession.sessionIdLength {
+            #expect(Set(ids.map { Array($0.utf8)[position] }).count > 32, "position \(position) varies too little")
+        }
     }
 
     static func entry(_ uri: String, _ position: Int = 0) -> SubscriptionPosition {

@@ -58,18 +58,11 @@ package final class WAMPSession: WebSocketSession, @unchecked Sendable {
     /// 90 random bits as 15 URL-safe base64 characters: unguessable (exclude/eligible lists name
     /// sessions by it), and short enough to be a small string stored inline, with no heap block.
     package static func makeSessionId() -> String {
-        let random = Digest.randomBytes(12)
+        // 15 characters × 6 bits: 60 from the first word, 30 from the second.
+        let random = SessionIdRandom.next()
         return String(unsafeUninitializedCapacity: sessionIdLength) { out in
-            var bits: UInt64 = 0, held = 0, next = 0
-            for i in 0..<sessionIdLength {
-                if held < 6 {
-                    bits = bits << 8 | UInt64(random[next])
-                    next += 1
-                    held += 8
-                }
-                held -= 6
-                out[i] = sessionIdAlphabet[Int((bits >> UInt64(held)) & 63)]
-            }
+            for i in 0..<10 { out[i] = sessionIdAlphabet[Int((random.high >> UInt64(6 * i)) & 63)] }
+            for i in 0..<5 { out[10 + i] = sessionIdAlphabet[Int((random.low >> UInt32(6 * i)) & 63)] }
             return sessionIdLength
         }
     }
