@@ -43,6 +43,8 @@ public struct ServerConfig: Sendable, Equatable {
         /// Unsent bytes the kernel may hold for one connection (TCP_NOTSENT_LOWAT); the rest
         /// waits in our queue, where `sendBufferBytes` bounds it.
         public var socketUnsentBytes = 131_072
+        /// Log text waiting for the writer thread; past it lines are dropped and counted.
+        public var logQueueBytes = 1_048_576
         public var maxSubscriptionsPerSession = 256
         /// Descriptors kept back from connections for the store, command runners, upstream
         /// calls, TLS files and libdispatch (`ConnectionBudget`); at least 32 plus 4 per command

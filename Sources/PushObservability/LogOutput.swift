@@ -19,6 +19,8 @@ package final class LogOutput: Sendable {
     }()
 
     private struct State {
+        /// The most text waiting for the writer (`limits.logQueueBytes`).
+        var capacityBytes: Int
         var lines: [String] = []
         var bytes = 0
         var dropped = 0
@@ -29,23 +31,27 @@ package final class LogOutput: Sendable {
     }
 
     private let fd: Int32
-    private let capacityBytes: Int
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let wake = DispatchSemaphore(value: 0)
 
     /// `capacityBytes`: the most text waiting for the writer (1 MiB: some thousands of lines).
     package init(fd: Int32, capacityBytes: Int = 1 << 20) {
         self.fd = fd
-        self.capacityBytes = capacityBytes
+        state = Mutex(State(capacityBytes: capacityBytes))
         let thread = Thread { [self] in runWriter() }
         thread.name = "wamp-push.log"
         thread.start()
     }
 
+    /// Sets the queue's bound (from config, once it is loaded); lines already queued stay.
+    package func setCapacity(_ bytes: Int) {
+        state.withLock { $0.capacityBytes = bytes }
+    }
+
     /// Queues one line (with its newline); never waits for the descriptor.
     package func write(_ line: String) {
         let signal = state.withLock { state -> Bool in
-            guard state.bytes + line.utf8.count <= capacityBytes else {
+            guard state.bytes + line.utf8.count <= state.capacityBytes else {
                 state.dropped += 1
                 return false
             }

@@ -19,7 +19,7 @@ struct Serve: ParsableCommand {
 
     func run() throws {
         let config = try options.resolve(base: try espoRoot.map { try EspoConfigCommand.derive(root: $0, php: "php").config })
-        let log = Logging.make(level: config.logLevel)
+        let log = Logging.make(level: config.logLevel, queueBytes: config.limits.logQueueBytes)
         let server: Server
         do { server = try Server(config: config, log: log) } catch {
             FileHandle.standardError.write("wamp-push: \(error.description)\n".data(using: .utf8)!)

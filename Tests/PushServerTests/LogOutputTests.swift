@@ -40,6 +40,28 @@ import TestSupport
         #expect(lines.last == "ts=0 level=info msg=final")
     }
 
+    /// `limits.logQueueBytes` reaches the queue after it was made: with 4 KiB instead of 1 MiB,
+    /// 10,000 lines (330 kB, all of which 1 MiB would hold) mostly drop while the pipe is unread.
+    @Test func setCapacity_boundsTheQueueFromThenOn() throws {
+        var fds: [Int32] = [-1, -1]
+        #expect(pipe(&fds) == 0)
+        let output = LogOutput(fd: fds[1], capacityBytes: 1 << 20)
+        output.setCapacity(4096)
+        for i in 0..<10_000 { output.write("ts=0 level=info msg=line n=\(i)\n") }
+        let readEnd = fds[0]
+        let reader = Thread.detachNewThreadWithResult { Self.readAll(readEnd, until: "msg=final") }
+        #expect(output.flush(timeout: 30))
+        output.write("ts=0 level=info msg=final\n")
+        let text = reader.wait()
+        #expect(output.flush(timeout: 30))
+        close(fds[1])
+        close(fds[0])
+        // In flight at most: the pipe (64 KiB), the writer's batch and the queue (4 KiB each).
+        let arrived = text.split(separator: "\n").filter { $0.hasPrefix("ts=0 level=info msg=line ") }.count
+        #expect(arrived < 3_000, "\(arrived) lines got through a 4 KiB queue")
+        #expect(text.contains("dropped="))
+    }
+
     /// Reads `fd` until `marker` has arrived (or 60 s pass).
     static func readAll(_ fd: Int32, until marker: String) -> String {
         var bytes: [UInt8] = []

@@ -16,6 +16,11 @@ import Testing
         #expect(limits.connectionPolicy.socketUnsentLimit == 131_072)
     }
 
+    @Test func logQueueBytes_loads() throws {
+        #expect(ServerConfig().limits.logQueueBytes == 1_048_576)
+        #expect(try load(#"{"limits":{"logQueueBytes":65536}}"#).limits.logQueueBytes == 65536)
+    }
+
     @Test func socketUnsentBytes_loads_andReachesTheConnectionPolicy() throws {
         let config = try load(#"{"limits":{"socketUnsentBytes":32768}}"#)
         #expect(config.limits.socketUnsentBytes == 32768)
@@ -47,6 +52,7 @@ import Testing
         (#"{"limits":{"socketUnsentBytes":4095}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
         (#"{"limits":{"socketUnsentBytes":16777217}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
         (#"{"limits":{"socketUnsentBytes":0}}"#, "limits.socketUnsentBytes", "positive integer"),
+        (#"{"limits":{"logQueueBytes":16383}}"#, "limits.logQueueBytes", "at least 16384"),
     ])
     func invalidValue_namesTheKey(_ json: String, _ key: String, _ problem: String) {
         do {

@@ -10,6 +10,7 @@ extension ConfigLoader {
     static var resourceLimitKeys: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] { [
         ("reservedDescriptors", \.reservedDescriptors), ("maxTopicBytes", \.maxTopicBytes),
         ("maxPrefixesPerSession", \.maxPrefixesPerSession), ("socketUnsentBytes", \.socketUnsentBytes),
+        ("logQueueBytes", \.logQueueBytes),
     ] }
 
     /// Reads those keys from the `limits` object of the config file.
@@ -29,6 +30,9 @@ extension ConfigLoader {
     /// burst would wait for the writable edge; above 16 MiB it stops being a bound.
     static let socketUnsentRange = 4096...16_777_216
 
+    /// A few hundred lines: below that a burst of warnings is dropped before the writer runs.
+    static let minimumLogQueueBytes = 16_384
+
     /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
     static let minimumTopicBytes = 64
 
@@ -42,6 +46,10 @@ extension ConfigLoader {
         if !socketUnsentRange.contains(l.socketUnsentBytes) {
             throw ConfigError("limits.socketUnsentBytes",
                               "must be between \(socketUnsentRange.lowerBound) and \(socketUnsentRange.upperBound) (got \(l.socketUnsentBytes))")
+        }
+        if l.logQueueBytes < minimumLogQueueBytes {
+            throw ConfigError("limits.logQueueBytes",
+                              "must be at least \(minimumLogQueueBytes), room for a burst of lines (got \(l.logQueueBytes))")
         }
         if l.maxTopicBytes < minimumTopicBytes {
             throw ConfigError("limits.maxTopicBytes",

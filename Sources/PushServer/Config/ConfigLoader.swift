@@ -169,7 +169,7 @@ public enum ConfigLoader {
                                     "maxConnectionsPerAddress", "addressLimitsExemptLoopback",
                                     "maxSessionsPerUser", "failedAuthPerAddressPerMinute", "verifierSpawnsPerAddressPerMinute",
                                     "zeroMQReceiveHighWaterMark", "zeroMQMaxMessageBytes",
-                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession", "socketUnsentBytes"])
+                                    "reservedDescriptors", "maxTopicBytes", "maxPrefixesPerSession", "socketUnsentBytes", "logQueueBytes"])
         try authQuotaLimits(o, &l)
         try zeroMQLimits(o, &l)
         if let v = o["maxConnections"] { l.maxConnections = try positiveInt(v, "limits.maxConnections") }
