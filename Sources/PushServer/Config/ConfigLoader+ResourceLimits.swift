@@ -2,9 +2,8 @@ import PushCodec
 import PushConfig
 
 /// Resource limits: the descriptor reserve behind the connection cap, the kernel's unsent
-/// bytes per connection, and the bounds on
-/// what one WAMP session may keep (topic length, CURIE prefixes). Docs/security.md says what
-/// each refusal returns.
+/// bytes per connection, the log queue, and the bounds on what one WAMP session may keep
+/// (topic length, CURIE prefixes). Docs/security.md says what each refusal returns.
 extension ConfigLoader {
     /// `limits.<key>` in the config file; each a positive integer.
     static var resourceLimitKeys: [(String, WritableKeyPath<ServerConfig.Limits, Int>)] { [
