@@ -26,12 +26,6 @@ import TestSupport
         }
     }
 
-    static func closeFrame(_ client: WAMPTestClient) throws -> (code: UInt16?, reason: String) {
-        while true {
-            if case .close(let code, let reason) = try client.socket.receive(timeout: 5) { return (code, reason) }
-        }
-    }
-
     static func metric(_ server: TestServer, _ series: String) throws -> String? {
         let text = try HTTPClient(baseURL: server.httpURL).request("GET", "/metrics").bodyString()
         return text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.map { String($0.dropFirst(series.count + 1)) }
@@ -51,7 +45,7 @@ import TestSupport
         try victim.roundTrip()
         // The sixth cannot be queued: refused where the client sees it, not dropped.
         try flooder.subscribe("recordUpdate.Lead.a6")
-        let closed = try Self.closeFrame(flooder)
+        let closed = try flooder.closeFrame()
         #expect(closed.code == 1013)
         #expect(closed.reason == "try again later: access checks are busy")
         #expect(try Self.metric(server, #"wamp_push_subscriptions_refused_total{reason="access_check_queue_full"}"#) == "1")
@@ -77,7 +71,7 @@ import TestSupport
         defer { server.stop() }
         let client = try server.wamp(user: "u1", token: try server.createToken(user: "u1"))
         for i in 1...3 { try client.subscribe("recordUpdate.Lead.\(i)") }
-        let closed = try Self.closeFrame(client)
+        let closed = try client.closeFrame()
         #expect(closed.code == 1013)
         #expect(closed.reason == "try again later: too many access checks in flight (limit 2)")
         #expect(try Self.metric(server, #"wamp_push_subscriptions_refused_total{reason="access_checks_in_flight"}"#) == "1")

@@ -20,15 +20,7 @@ import TestSupport
         guard logged.isSet else { return } // the blocked thread still holds the pipe: leave it
 
         // Now read: every line either arrives or is counted in a `dropped=` report.
-        let readEnd = fds[0]
-        let reader = Thread.detachNewThreadWithResult { Self.readAll(readEnd, until: "msg=final") }
-        #expect(output.flush(timeout: 30))
-        output.write("ts=0 level=info msg=final\n")
-        let text = reader.wait()
-        #expect(output.flush(timeout: 30))
-        close(fds[1])
-        close(fds[0])
-        let lines = text.split(separator: "\n")
+        let lines = Self.drain(output, fds).split(separator: "\n")
         let arrived = lines.filter { $0.hasPrefix("ts=0 level=info msg=line ") }.count
         let dropped = lines.compactMap { line -> Int? in
             guard line.contains("level=warning"), let field = line.split(separator: " ").first(where: { $0.hasPrefix("dropped=") })
@@ -48,6 +40,16 @@ import TestSupport
         let output = LogOutput(fd: fds[1], capacityBytes: 1 << 20)
         output.setCapacity(4096)
         for i in 0..<10_000 { output.write("ts=0 level=info msg=line n=\(i)\n") }
+        let text = Self.drain(output, fds)
+        // In flight at most: the pipe (64 KiB), the writer's batch and the queue (4 KiB each).
+        let arrived = text.split(separator: "\n").filter { $0.hasPrefix("ts=0 level=info msg=line ") }.count
+        #expect(arrived < 3_000, "\(arrived) lines got through a 4 KiB queue")
+        #expect(text.contains("dropped="))
+    }
+
+    /// Reads the pipe `fds` while `output` flushes, then writes a last `msg=final` line and reads
+    /// up to it; closes both ends and returns everything read.
+    static func drain(_ output: LogOutput, _ fds: [Int32]) -> String {
         let readEnd = fds[0]
         let reader = Thread.detachNewThreadWithResult { Self.readAll(readEnd, until: "msg=final") }
         #expect(output.flush(timeout: 30))
@@ -56,10 +58,7 @@ import TestSupport
         #expect(output.flush(timeout: 30))
         close(fds[1])
         close(fds[0])
-        // In flight at most: the pipe (64 KiB), the writer's batch and the queue (4 KiB each).
-        let arrived = text.split(separator: "\n").filter { $0.hasPrefix("ts=0 level=info msg=line ") }.count
-        #expect(arrived < 3_000, "\(arrived) lines got through a 4 KiB queue")
-        #expect(text.contains("dropped="))
+        return text
     }
 
     /// Reads `fd` until `marker` has arrived (or 60 s pass).

@@ -28,6 +28,14 @@ final class StalledPeer: @unchecked Sendable { // one thread writes while anothe
         _ = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
+    /// Sends a WAMP upgrade for `user` and reads up to the WELCOME; returns what was read.
+    func upgrade(token: String, user: String) -> String {
+        send(Array(("GET /wss?authToken=\(token)&userId=\(user) HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            + "Sec-WebSocket-Protocol: wamp\r\n\r\n").utf8))
+        return read(until: "wamp-push/")
+    }
+
     /// Sends `pattern` over and over without blocking, for at most `seconds`, stopping once the
     /// server has taken nothing for 0.5 s; returns the bytes it took.
     func flood(_ pattern: [UInt8], upTo limit: Int, seconds: Double = 20) -> Int {
@@ -146,10 +154,7 @@ extension TestServer {
         defer { server.stop() }
         let token = try server.createToken(user: "u1")
         let peer = try StalledPeer(server.plain)
-        peer.send(Array(("GET /wss?authToken=\(token)&userId=u1 HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-            + "Sec-WebSocket-Protocol: wamp\r\n\r\n").utf8))
-        #expect(peer.read(until: "wamp-push/").contains("101 Switching Protocols"))
+        #expect(peer.upgrade(token: token, user: "u1").contains("101 Switching Protocols"))
         let payload = [UInt8](repeating: 0x61, count: 125)
         var pings: [UInt8] = []
         for _ in 0..<64 { pings += payload.withUnsafeBytes { FrameEncoder.clientFrame(.ping, payload: $0, maskKey: 0x0102_0304) } }
@@ -171,15 +176,9 @@ extension TestServer {
         try client.roundTrip() // still open at the cap, the repeated subscribe was a no-op
         #expect(eventually { server.server.subscriptionCount == 3 })
         try client.subscribe("recordUpdate.Lead.1")
-        var closed: (code: UInt16?, reason: String)?
-        while closed == nil {
-            switch try client.socket.receive(timeout: 5) {
-            case .close(let code, let reason): closed = (code, reason)
-            default: continue
-            }
-        }
-        #expect(closed?.code == 1008)
-        #expect(closed?.reason.contains("too many subscriptions (limit 3)") == true)
+        let closed = try client.closeFrame()
+        #expect(closed.code == 1008)
+        #expect(closed.reason.contains("too many subscriptions (limit 3)"))
         #expect(server.server.counters.subscriptionsRefused == 1)
         #expect(eventually { server.server.subscriptionCount == 0 })
     }

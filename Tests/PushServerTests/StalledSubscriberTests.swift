@@ -26,10 +26,7 @@ import TestSupport
     static func stalledSubscriber(_ server: TestServer) throws -> StalledPeer {
         let token = try server.createToken(user: "admin")
         let peer = try StalledPeer(server.plain)
-        peer.send(Array(("GET /wss?authToken=\(token)&userId=admin HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-            + "Sec-WebSocket-Protocol: wamp\r\n\r\n").utf8))
-        #expect(peer.read(until: "wamp-push/").contains("101 Switching Protocols"))
+        #expect(peer.upgrade(token: token, user: "admin").contains("101 Switching Protocols"))
         peer.send(Array(#"[5,"WhatsApp"]"#.utf8).withUnsafeBytes { FrameEncoder.clientFrame(.text, payload: $0, maskKey: 0x0A0B_0C0D) })
         return peer
     }

@@ -60,14 +60,8 @@ import Testing
         for topic in ["nope.1", "nope.2", "WhatsApp", "nope.1"] { try client.subscribe(topic) }
         try client.roundTrip()
         try client.subscribe("nope.3")
-        var closed: (code: UInt16?, reason: String)?
-        while closed == nil {
-            switch try client.socket.receive(timeout: 5) {
-            case .close(let code, let reason): closed = (code, reason)
-            default: continue
-            }
-        }
-        #expect(closed?.code == 1008)
-        #expect(closed?.reason.contains("too many subscriptions (limit 3)") == true)
+        let closed = try client.closeFrame()
+        #expect(closed.code == 1008)
+        #expect(closed.reason.contains("too many subscriptions (limit 3)"))
     }
 }

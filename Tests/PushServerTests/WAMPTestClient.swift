@@ -46,6 +46,13 @@ final class WAMPTestClient: @unchecked Sendable {
     }
 
     /// Makes sure everything sent before was processed by the server: a CALL is answered in order.
+    /// Reads until the server's close frame; its code and reason.
+    func closeFrame(timeout: Double = 5) throws -> (code: UInt16?, reason: String) {
+        while true {
+            if case .close(let code, let reason) = try socket.receive(timeout: timeout) { return (code, reason) }
+        }
+    }
+
     func roundTrip() throws {
         try send(WAMPCodec.call(callId: "sync", procURI: "urn:sync"))
         guard case .callError(let id, _, _, _) = try nextMessage(), id == "sync" else { throw WAMPTestError.unexpected("no sync") }
