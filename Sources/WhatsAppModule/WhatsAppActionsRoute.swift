@@ -129,19 +129,19 @@ package struct WhatsAppActionsRoute: HTTPRoute {
             return respond(.error(.missingChat("getChatMessages needs ?chatId=.")))
         }
         let limit = max(1, min(200, Int(request.head.queryValue("limit") ?? "") ?? 50))
+        let committer = self.committer, log = self.log
         let answer: @Sendable (String) -> Void = { source in
             store.async({ db in try MessageStore(database: db).newest(chatId: chatId, limit: limit) }) { result in
                 switch result {
                 case .success(let rows):
                     respond(.ok(["list": .array(rows.map(WhatsAppEventPayload.message)), "source": .string(source)]))
                 case .failure(let error):
-                    self.log.error("reading chat messages failed", metadata: ["error": "\(error)"])
+                    log.error("reading chat messages failed", metadata: ["error": "\(error)"])
                     respond(.error(.storeError("Messages could not be read.")))
                 }
             }
         }
         guard throttle.admit(chatId) else { return answer("throttled") }
-        let committer = self.committer, log = self.log
         run({ (c: UpstreamClient) throws(UpstreamError) in try c.fetchMessages(chatId: chatId, limit: limit) }) { result in
             switch result {
             case .failure(let error):
