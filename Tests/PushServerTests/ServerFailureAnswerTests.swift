@@ -53,4 +53,18 @@ import Testing
         #expect(revoked.status == 500)
         #expect(revoked.bodyString() == #"{"error":"store_error","message":"The token could not be revoked."}"#)
     }
+
+    /// The WhatsApp actions that read or write the store answer its failure the same way.
+    @Test func whatsAppStoreActionsWithTheStoreGone_are500_withoutTheStoresError() throws {
+        let s = try WhatsAppActionsTests.setup { $0.auth.adminUsers = ["agent"] }
+        defer { s.stop() }
+        #expect(try s.get("status").status == 200) // the token is admitted (and cached) while the store is up
+        s.server.server.store.close()
+        let messages = try s.get("getChatMessages?chatId=c1@c.us")
+        #expect(messages.status == 500)
+        #expect(messages.bodyString() == #"{"error":"store_error","message":"Messages could not be read."}"#)
+        let settings = try s.post("saveSettings", #"{"apiKey":"k2"}"#)
+        #expect(settings.status == 500)
+        #expect(settings.bodyString() == #"{"error":"store_error","message":"Settings could not be saved."}"#)
+    }
 }
