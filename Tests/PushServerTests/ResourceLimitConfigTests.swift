@@ -52,7 +52,8 @@ import Testing
         (#"{"limits":{"socketUnsentBytes":4095}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
         (#"{"limits":{"socketUnsentBytes":16777217}}"#, "limits.socketUnsentBytes", "between 4096 and 16777216"),
         (#"{"limits":{"socketUnsentBytes":0}}"#, "limits.socketUnsentBytes", "positive integer"),
-        (#"{"limits":{"logQueueBytes":16383}}"#, "limits.logQueueBytes", "at least 16384"),
+        (#"{"limits":{"logQueueBytes":16383}}"#, "limits.logQueueBytes", "between 16384 and 67108864"),
+        (#"{"limits":{"logQueueBytes":67108865}}"#, "limits.logQueueBytes", "between 16384 and 67108864"),
     ])
     func invalidValue_namesTheKey(_ json: String, _ key: String, _ problem: String) {
         do {

@@ -29,8 +29,9 @@ extension ConfigLoader {
     /// burst would wait for the writable edge; above 16 MiB it stops being a bound.
     static let socketUnsentRange = 4096...16_777_216
 
-    /// A few hundred lines: below that a burst of warnings is dropped before the writer runs.
-    static let minimumLogQueueBytes = 16_384
+    /// From a few hundred lines (below that a burst of warnings is dropped before the writer
+    /// runs) to 64 MiB: a larger queue would only hide a log pipe that is not being read.
+    static let logQueueRange = 16_384...67_108_864
 
     /// `recordUpdate.<Scope>.<17-character id>` and WhatsApp chat topics fit well below this.
     static let minimumTopicBytes = 64
@@ -46,9 +47,9 @@ extension ConfigLoader {
             throw ConfigError("limits.socketUnsentBytes",
                               "must be between \(socketUnsentRange.lowerBound) and \(socketUnsentRange.upperBound) (got \(l.socketUnsentBytes))")
         }
-        if l.logQueueBytes < minimumLogQueueBytes {
+        if !logQueueRange.contains(l.logQueueBytes) {
             throw ConfigError("limits.logQueueBytes",
-                              "must be at least \(minimumLogQueueBytes), room for a burst of lines (got \(l.logQueueBytes))")
+                              "must be between \(logQueueRange.lowerBound) and \(logQueueRange.upperBound) (got \(l.logQueueBytes))")
         }
         if l.maxTopicBytes < minimumTopicBytes {
             throw ConfigError("limits.maxTopicBytes",
